@@ -1,0 +1,82 @@
+# lkj — Laporan Kinerja kecamatan. Main commands (see README.md):
+#   make report KEC=candipuro TW=2 [TAHUN=2023] [UNIT=camat] [ENGINE=auto|quarto|embedded]
+#   make check  KEC=candipuro TW=2
+#   make test
+# Make knows the dependency graph: raw data → data/processed → reports/. A second `make report`
+# with nothing changed does nothing; touching one raw file rebuilds that report only.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+LKJ := $(VENV)/bin/lkj
+VENV_OK := $(VENV)/.lkj-installed
+
+KEC ?=
+TW ?=
+UNIT ?= camat
+ENGINE ?= auto
+FORMATS ?= html,pdf,docx
+
+# TAHUN defaults to the latest year that has data for this kecamatan, unit and quarter.
+TAHUN ?= $(lastword $(sort $(foreach d,$(wildcard data/raw/$(KEC)/*/$(UNIT)/tw$(TW)),$(word 4,$(subst /, ,$(d))))))
+
+RAW_DIR := data/raw/$(KEC)/$(TAHUN)/$(UNIT)/tw$(TW)
+PROC_DIR := data/processed/$(KEC)/$(TAHUN)/$(UNIT)/tw$(TW)
+OUT := reports/$(KEC)/$(TAHUN)/tw$(TW)/lkj-$(KEC)-$(TAHUN)-tw$(TW)-$(UNIT)
+RAW_FILES := $(wildcard data/raw/$(KEC)/*.csv data/raw/$(KEC)/*.xlsx $(RAW_DIR)/*.csv $(RAW_DIR)/*.xlsx $(RAW_DIR)/narasi/*.md)
+CODE := $(wildcard lkj/*.py) pyproject.toml
+RENDER_INPUTS := notebooks/laporan.ipynb _quarto.yml $(wildcard lkj/templates/*)
+REPORT_ARGS = --kec "$(KEC)" --tw "$(TW)" --tahun "$(TAHUN)" --unit "$(UNIT)"
+
+.PHONY: help report check test bench clean venv
+.DEFAULT_GOAL := help
+
+help:
+	@echo "Perintah utama:"
+	@echo "  make report KEC=candipuro TW=2   buat laporan (HTML, PDF, DOCX) di reports/"
+	@echo "  make check  KEC=candipuro TW=2   periksa data masukan saja"
+	@echo "  make test                        jalankan semua uji"
+
+# The venv bootstraps itself: created when missing, reinstalled when pyproject/constraints change.
+$(VENV_OK): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Perlu Python 3.11 atau lebih baru (PYTHON=$(PYTHON))." >&2; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	@touch $@
+
+venv: $(VENV_OK)
+
+define need_params
+	@if [ -z "$(KEC)" ] || [ -z "$(TW)" ]; then \
+	  echo "Sebutkan kecamatan dan triwulan, contoh: make $(1) KEC=candipuro TW=2" >&2; exit 2; fi
+endef
+
+check: $(VENV_OK)
+	$(call need_params,check)
+	@$(LKJ) check $(REPORT_ARGS)
+
+ifeq ($(TAHUN),)
+report: $(VENV_OK)
+	$(call need_params,report)
+	@$(LKJ) report $(REPORT_ARGS)   # reports the missing data folder in plain words
+else
+report: $(OUT).html
+endif
+
+$(PROC_DIR)/ringkasan.json: $(RAW_FILES) $(CODE) | $(VENV_OK)
+	$(call need_params,report)
+	@$(LKJ) process $(REPORT_ARGS)
+
+$(OUT).html $(OUT).pdf $(OUT).docx &: $(PROC_DIR)/ringkasan.json $(RENDER_INPUTS) | $(VENV_OK)
+	@$(LKJ) render $(REPORT_ARGS) --engine "$(ENGINE)" --formats "$(FORMATS)"
+
+test: $(VENV_OK)
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV_OK)
+	@$(PY) bench/run.py
+
+clean:
+	rm -rf build data/processed/*/ reports/*/

@@ -1,0 +1,90 @@
+"""Command line: ``lkj check|process|render|report``. Messages in Bahasa Indonesia; a bad input
+ends with a clear message and exit code 1, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from lkj.errors import LkjError, ValidationError, rel
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _report_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kec", required=True, help="nama folder kecamatan di data/raw/, mis. candipuro")
+    p.add_argument("--tw", required=True, help="triwulan 1–4")
+    p.add_argument("--tahun", default="", help="tahun (bawaan: tahun terakhir yang ada datanya)")
+    p.add_argument("--unit", default="", help="unit pelapor (bawaan: camat)")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lkj", description="Laporan Kinerja kecamatan dari data.")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, help_text in (("check", "periksa semua data masukan tanpa membuat laporan"),
+                            ("process", "periksa data lalu tulis tabel olahan ke data/processed/"),
+                            ("render", "jalankan notebook dan render dari data/processed/"),
+                            ("report", "process + render: buat laporan lengkap")):
+        sp = sub.add_parser(name, help=help_text)
+        _report_args(sp)
+        if name in ("render", "report"):
+            sp.add_argument("--engine", default="auto", choices=("auto", "quarto", "embedded"),
+                            help="mesin render (bawaan: auto = Quarto bila terpasang)")
+            sp.add_argument("--formats", default="html,pdf,docx",
+                            help="format keluaran dipisah koma (bawaan: html,pdf,docx)")
+    return p
+
+
+def _print_warnings(warnings: list[str]) -> None:
+    for w in warnings:
+        print(f"  Peringatan: {w}")
+    if warnings:
+        print("  (peringatan juga dicantumkan di lampiran jejak audit laporan)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from lkj import params, pipeline
+
+    root = params.project_root()
+    started = time.perf_counter()
+    try:
+        rid = params.resolve(root, args.kec, args.tw, args.tahun or None, args.unit or None)
+        if args.command == "check":
+            from lkj.process import compute
+            from lkj.validation import check
+            inputs = check(root, rid)
+            result = compute(inputs)  # some warnings (capaian > 150%) need the computed values
+            print(f"Data {rid.label()} valid: {len(inputs.files)} berkas diperiksa.")
+            _print_warnings(result.meta["warnings"])
+            return EXIT_OK
+        if args.command == "process":
+            result = pipeline.process(root, rid)
+            print(f"Data olahan ditulis ke {rel(rid.processed_dir(root), root)}/")
+            _print_warnings(result.meta["warnings"])
+            return EXIT_OK
+        formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+        bad = [f for f in formats if f not in pipeline.FORMATS]
+        if bad:
+            raise LkjError(f"Format tidak dikenal: {', '.join(bad)}. Pilih dari html, pdf, docx.")
+        if args.command == "report":
+            _print_warnings(pipeline.process(root, rid).meta["warnings"])
+        outputs = pipeline.render_report(root, rid, args.engine, formats)
+        print(f"Laporan {rid.label()} selesai dalam {time.perf_counter() - started:.1f} detik:")
+        for key in (*formats, "ipynb"):
+            if key in outputs:
+                print(f"  {rel(outputs[key], root)}")
+        return EXIT_OK
+    except ValidationError as exc:
+        print(str(exc), file=sys.stderr)
+        print("Laporan tidak dibuat; laporan lama (bila ada) tidak diubah.", file=sys.stderr)
+        return EXIT_FAIL
+    except LkjError as exc:
+        print(f"Gagal: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Indonesian display formats (babel, id_ID) and safe Markdown.
+
+Values stay exact (Fraction/Decimal/int sen) until they reach this module; rounding happens here
+only, half-up to 2 decimals for percentages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+LOCALE = "id_ID"
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+Number = int | Decimal | Fraction
+
+
+def to_decimal(value: Number, places: int = 2) -> Decimal:
+    """Exact value → Decimal rounded half-up to ``places`` (display rounding)."""
+    if isinstance(value, Fraction):
+        q = Decimal(1).scaleb(-places)
+        # Decimal division would round at the context precision first; do it exactly instead.
+        scaled = value * 10**places
+        whole, rest = divmod(scaled.numerator, scaled.denominator)
+        if 2 * rest >= scaled.denominator:  # half-up, away from zero for positives
+            whole += 1
+        if value < 0:
+            return -to_decimal(-value, places)
+        return (Decimal(whole) * q).quantize(q)
+    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def number(value: Number | None, places: int = 2) -> str:
+    """54.9019… → "54,90"; 2752150911 → "2.752.150.911" with places=0."""
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(to_decimal(value, places), format=pattern, locale=LOCALE,
+                          decimal_quantization=False)
+
+
+def percent(value: Number | None, places: int = 2) -> str:
+    """Exact percentage value (54.9019…) → "54,90%"."""
+    return "–" if value is None else number(value, places) + "%"
+
+
+def rupiah(sen: int | None) -> str:
+    """Integer sen → "2.752.150.911" (decimals only when there are sen)."""
+    if sen is None:
+        return "–"
+    places = 0 if sen % 100 == 0 else 2
+    return number(Fraction(sen, 100), places)
+
+
+def value_with_unit(value: Number | None, satuan: str, places: int = 2) -> str:
+    if value is None:
+        return "–"
+    if satuan.strip() == "%":
+        return percent(value, places)
+    return f"{number(value, places)} {satuan}".strip()
+
+
+_SMALL_WORDS = {"dan", "di", "ke", "dari", "yang", "untuk", "pada", "dalam", "atau", "serta",
+                "dengan", "oleh", "antar"}
+
+
+def judul(text: object) -> str:
+    """"PROGRAM PEMBINAAN DAN PENGAWASAN" → "Program Pembinaan dan Pengawasan" (for labels)."""
+    words = str(text).lower().split()
+    return " ".join(w if i and w in _SMALL_WORDS else w[:1].upper() + w[1:]
+                    for i, w in enumerate(words))
+
+
+def tanggal(date: dt.date | None) -> str:
+    """2023-08-23 → "23 Agustus 2023"."""
+    return "–" if date is None else format_date(date, format="d MMMM y", locale=LOCALE)
+
+
+def roman(n: int) -> str:
+    return _ROMAN[n]
+
+
+def triwulan(tw: int) -> str:
+    """2 → "Triwulan II"."""
+    return f"Triwulan {roman(tw)}"
+
+
+# Pandoc Markdown lets any ASCII punctuation be backslash-escaped; these are the characters that
+# could start markup (emphasis, links, raw HTML, math, citations, tables, attributes).
+_MD_SPECIAL = set("\\`*_{}[]<>#+-!|$@~^=:\"&")
+
+
+def md(text: object) -> str:
+    """Escape analyst-supplied text so it prints literally in every output format."""
+    out = []
+    for ch in " ".join(str(text).split()):  # newlines would break table rows
+        out.append("\\" + ch if ch in _MD_SPECIAL else ch)
+    return "".join(out)
+
+
+def md_table(header: list[str], rows: list[list[str]], align: str, caption: str = "",
+             ident: str = "", bold_rows: set[int] = frozenset()) -> str:
+    """A pandoc pipe table. Cells must already be formatted (and escaped) strings.
+
+    ``align`` has one letter per column: l, r or c. Rows in ``bold_rows`` (indexes) are printed
+    bold, e.g. totals.
+    """
+    marks = {"l": ":--", "r": "--:", "c": ":-:"}
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join(marks[a] for a in align) + "|"]
+    for i, row in enumerate(rows):
+        cells = [f"**{c}**" if i in bold_rows and c else c for c in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    text = "\n".join(lines)
+    if caption:
+        text += f"\n\n: {caption}" + (f" {{#{ident}}}" if ident else "")
+    return text + "\n"

@@ -1,0 +1,106 @@
+"""Performance rules: realisasi of an indicator, capaian against its target, and the category.
+
+All values are exact (Fraction); rounding happens only when formatting for display.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from lkj.formatting import to_decimal
+
+NAIK = "naik"    # higher is better
+TURUN = "turun"  # lower is better
+POLARITAS = (NAIK, TURUN)
+
+CARA_HITUNG = ("komponen", "daftar_kegiatan", "dokumen_desa", "nilai_langsung")
+
+RUMUS_CAPAIAN = {
+    NAIK: "Capaian = Realisasi ÷ Target × 100%",
+    TURUN: "Capaian = (2 × Target − Realisasi) ÷ Target × 100%, paling rendah 0%",
+}
+# What the report says when a target is zero, so a division by zero is never silent.
+TARGET_NOL = {
+    NAIK: "target 0 tidak dapat dipakai sebagai pembagi, sehingga capaian tidak dihitung",
+    TURUN: "untuk target 0, capaian 100% bila realisasi 0 dan 0% bila realisasi lebih dari 0",
+}
+
+
+def frac(value: Decimal | int | Fraction) -> Fraction:
+    return value if isinstance(value, Fraction) else Fraction(value)
+
+
+def realisasi_from_components(pembilang: Decimal | int, penyebut: Decimal | int) -> Fraction:
+    """pembilang ÷ penyebut × 100, as a percentage. The caller guarantees penyebut > 0."""
+    return frac(pembilang) / frac(penyebut) * 100
+
+
+def capaian(realisasi: Fraction | Decimal | None, target: Fraction | Decimal | None,
+            polaritas: str) -> Fraction | None:
+    """Achievement in percent, exact. None when it cannot be computed (see TARGET_NOL).
+
+    Higher is better: realisasi ÷ target × 100, not capped (above 100% is reported as such).
+    Lower is better: (2 × target − realisasi) ÷ target × 100, floored at 0 — the convention most
+    used in LKjIP; a realisasi twice the target or worse scores 0.
+    """
+    if realisasi is None or target is None:
+        return None
+    r, t = frac(realisasi), frac(target)
+    if polaritas == NAIK:
+        if t == 0:
+            return None
+        return r / t * 100
+    if polaritas == TURUN:
+        if t == 0:
+            return Fraction(100) if r == 0 else Fraction(0)
+        return max(Fraction(0), (2 * t - r) / t * 100)
+    raise ValueError(f"polaritas tidak dikenal: {polaritas!r}")
+
+
+@dataclass(frozen=True)
+class Band:
+    label: str
+    lower: Decimal | None  # inclusive; None = no lower bound
+    upper: Decimal | None  # exclusive; None = no upper bound
+
+
+# Permendagri 86/2017 bands as seed 003 prints them (91–100, 76–90, 66–75, 51–65, ≤50). The
+# printed integers leave gaps (90–91, …); here every band is closed below and open above, so each
+# value has exactly one band, and above 100% stays Sangat Tinggi.
+SKALA = (
+    Band("Sangat Tinggi", Decimal(91), None),
+    Band("Tinggi", Decimal(76), Decimal(91)),
+    Band("Sedang", Decimal(66), Decimal(76)),
+    Band("Rendah", Decimal(51), Decimal(66)),
+    Band("Sangat Rendah", None, Decimal(51)),
+)
+
+
+def kategori(value: Fraction | Decimal | None) -> str:
+    """Category of a capaian. Judged on the value as printed (rounded half-up to 2 decimals), so
+    the printed number and its category can never disagree (90,996% prints 91,00% → Sangat
+    Tinggi)."""
+    if value is None:
+        return "Tidak dapat dinilai"
+    shown = to_decimal(value, 2)
+    for band in SKALA:
+        if (band.lower is None or shown >= band.lower) and (band.upper is None or shown < band.upper):
+            return band.label
+    raise AssertionError("SKALA covers every value")  # pragma: no cover
+
+
+def band_of(label: str) -> Band:
+    return next(b for b in SKALA if b.label == label)
+
+
+def tercapai(value: Fraction | None) -> bool:
+    """The target is met only at a capaian of 100% or more (as printed)."""
+    return value is not None and to_decimal(value, 2) >= 100
+
+
+def average(values: list[Fraction | None]) -> Fraction | None:
+    """Mean of the computable capaian (the overall achievement of a unit)."""
+    known = [v for v in values if v is not None]
+    return sum(known, Fraction(0)) / len(known) if known else None

@@ -1,0 +1,294 @@
+"""From validated inputs to the computed tables of one report, and their processed/ copy.
+
+``compute`` is pure: inputs in, tables out, exact values (Fraction, int sen). ``write_processed``
+stores the tables as semicolon-separated CSV in the Indonesian number format (readable in Excel);
+``read_processed`` reads them back for the report notebook. Exact fractions are stored truncated
+(toward −∞) to 10 decimals: truncation never moves a value across a display rounding boundary
+(x,xx5 or a category limit is itself representable), so the report prints exactly what the exact
+value would print.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pandas as pd
+
+from lkj import __version__, anggaran, desa, kinerja
+from lkj.params import ReportId
+from lkj.reading import ROW, parse_date, parse_number
+from lkj.validation import Inputs
+
+STORE_PLACES = 10
+
+
+@dataclass
+class Result:
+    """Everything the report shows, computed. Tables are pandas DataFrames."""
+    meta: dict
+    indikator: pd.DataFrame
+    kegiatan: pd.DataFrame
+    dokumen_desa: pd.DataFrame
+    anggaran: pd.DataFrame
+    riwayat: pd.DataFrame
+    desa: pd.DataFrame
+    pegawai: pd.DataFrame
+    pejabat: pd.DataFrame
+    narasi: dict[str, str] = field(default_factory=dict)
+
+    TABLES = ("indikator", "kegiatan", "dokumen_desa", "anggaran", "riwayat", "desa", "pegawai",
+              "pejabat")
+
+
+def _rows(rows: list[int]) -> str:
+    """[2, 3, 4, 7] → "2–4, 7": the source rows behind a number, as the analyst reads them."""
+    rows = sorted(set(int(r) for r in rows))
+    out, start = [], None
+    for i, r in enumerate(rows):
+        if start is None:
+            start = r
+        if i + 1 == len(rows) or rows[i + 1] != r + 1:
+            out.append(str(start) if start == r else f"{start}–{r}")
+            start = None
+    return ", ".join(out)
+
+
+def _dokumen_grid(inputs: Inputs, indikator_id: str) -> pd.DataFrame:
+    """Every desa × document for an indicator, judged at the end of the quarter.
+
+    A desa with no row for a document counts as "not done" — the denominator is always
+    (number of desa) × 3, as the indicator's formula says.
+    """
+    rid = inputs.rid
+    end = desa.akhir_triwulan(rid.tahun, rid.tw)
+    given = inputs.dokumen_desa[inputs.dokumen_desa["indikator_id"] == indikator_id]
+    by_key = {(r.desa.lower(), r.dokumen): r for r in given.itertuples(index=False)}
+    records = []
+    for nama in inputs.desa["nama_desa"]:
+        for dok in desa.DOKUMEN:
+            r = by_key.get((str(nama).lower(), dok))
+            ta = desa.tahun_anggaran(dok, rid.tahun)
+            batas = desa.batas_waktu(dok, ta)
+            tanggal = r.tanggal if r is not None else None
+            st = desa.status(tanggal, batas, end)
+            records.append({"indikator_id": indikator_id, "desa": nama, "dokumen": dok,
+                            "tahun_anggaran": ta, "tanggal": tanggal, "batas_waktu": batas,
+                            "status": st.label, "tepat_waktu": st.tepat_waktu,
+                            "keterangan": (r.keterangan or "") if r is not None else "",
+                            ROW: r.baris if r is not None else None})
+    return pd.DataFrame.from_records(records)
+
+
+def compute(inputs: Inputs) -> Result:
+    rid = inputs.rid
+    real = {r.indikator_id: r for r in inputs.realisasi.itertuples(index=False)}
+    keg = inputs.kegiatan
+    grids = []
+    rows = []
+    files = {Path(f.path).stem: f.path for f in inputs.files}
+    for r in inputs.perjanjian_kinerja.itertuples(index=False):
+        target_tw = getattr(r, f"target_tw{rid.tw}")
+        target = target_tw if target_tw is not None else r.target
+        pembilang = penyebut = realisasi = None
+        sumber = f"{Path(files['perjanjian_kinerja']).name} baris {r.baris}"
+        x = real.get(r.indikator_id)
+        if r.cara_hitung == "komponen" and x is not None:
+            pembilang, penyebut = x.pembilang, x.penyebut
+            sumber += f"; {Path(files['realisasi']).name} baris {x.baris}"
+        elif r.cara_hitung == "daftar_kegiatan" and x is not None:
+            done = keg[(keg["indikator_id"] == r.indikator_id) & (keg["status"] == "ditindaklanjuti")]
+            pembilang, penyebut = Decimal(len(done)), x.penyebut
+            sumber += (f"; {Path(files['realisasi']).name} baris {x.baris}"
+                       f"; {Path(files.get('kegiatan', 'kegiatan.csv')).name} baris {_rows(done[ROW])}")
+        elif r.cara_hitung == "dokumen_desa":
+            grid = _dokumen_grid(inputs, r.indikator_id)
+            grids.append(grid)
+            pembilang, penyebut = Decimal(int(grid["tepat_waktu"].sum())), Decimal(len(grid))
+            given = grid[ROW].dropna()
+            sumber += (f"; {Path(files.get('desa', 'desa.csv')).name}"
+                       + (f"; {Path(files['dokumen_desa']).name} baris {_rows(given)}"
+                          if len(given) else ""))
+        elif r.cara_hitung == "nilai_langsung" and x is not None:
+            realisasi = kinerja.frac(x.nilai) if x.nilai is not None else None
+            sumber += f"; {Path(files['realisasi']).name} baris {x.baris}"
+        if pembilang is not None and penyebut:
+            realisasi = kinerja.realisasi_from_components(pembilang, penyebut)
+        cap = kinerja.capaian(realisasi, target, r.polaritas)
+        rows.append({
+            "no": r.no, "sasaran": r.sasaran, "indikator_id": r.indikator_id,
+            "indikator": r.indikator, "satuan": r.satuan, "polaritas": r.polaritas,
+            "target": r.target, "target_periode": target,
+            "target_periode_triwulan": target_tw is not None,
+            "target_renstra": r.target_renstra, "cara_hitung": r.cara_hitung,
+            "label_pembilang": r.label_pembilang or "", "label_penyebut": r.label_penyebut or "",
+            "definisi": r.definisi or "", "pembilang": pembilang, "penyebut": penyebut,
+            "realisasi": realisasi, "capaian": cap, "kategori": kinerja.kategori(cap),
+            "tercapai": kinerja.tercapai(cap), "sumber": sumber})
+    indikator = pd.DataFrame.from_records(rows)
+    dokumen = (pd.concat(grids, ignore_index=True) if grids else
+               pd.DataFrame(columns=["indikator_id", "desa", "dokumen", "tahun_anggaran", "tanggal",
+                                     "batas_waktu", "status", "tepat_waktu", "keterangan", ROW]))
+
+    for r in indikator.itertuples(index=False):
+        if r.capaian is not None and r.capaian > 150:
+            inputs.warnings.append(_warn(files, "perjanjian_kinerja",
+                                         f"capaian indikator {r.indikator_id} di atas 150%; "
+                                         "periksa target dan realisasinya"))
+
+    ang, _ = anggaran.rollup(inputs.anggaran)
+    total = anggaran.total(ang)
+
+    riwayat = inputs.riwayat.copy()
+    pol = dict(zip(indikator["indikator_id"], indikator["polaritas"]))
+    riwayat["capaian"] = [kinerja.capaian(r.realisasi, r.target, pol.get(r.indikator_id, "naik"))
+                          for r in riwayat.itertuples(index=False)]
+    riwayat = riwayat.sort_values(["indikator_id", "tahun"], kind="stable").reset_index(drop=True)
+
+    caps = list(indikator["capaian"])
+    rata = kinerja.average(caps)
+    meta = {
+        "kec": rid.kec, "tahun": rid.tahun, "tw": rid.tw, "unit": rid.unit,
+        "profil": dict(inputs.profil),
+        "laporan": {k: (v.isoformat() if isinstance(v, dt.date) else v)
+                    for k, v in inputs.laporan.items()},
+        "periode_awal": desa.awal_triwulan(rid.tahun, 1).isoformat(),
+        "periode_akhir": desa.akhir_triwulan(rid.tahun, rid.tw).isoformat(),
+        "ringkasan": {
+            "jumlah_indikator": len(indikator),
+            "jumlah_tercapai": int(indikator["tercapai"].sum()) if len(indikator) else 0,
+            "capaian_rata_rata": rata, "kategori_rata_rata": kinerja.kategori(rata),
+            "pagu": total.pagu, "realisasi_anggaran": total.realisasi, "sisa": total.sisa,
+            "persen_anggaran": total.persen,
+        },
+        "files": [f.__dict__ for f in inputs.files],
+        "warnings": [str(w) for w in inputs.warnings],
+        "lkj_version": __version__,
+    }
+    return Result(meta, indikator, inputs.kegiatan.copy(), dokumen, ang, riwayat,
+                  inputs.desa.copy(), inputs.pegawai.copy(), inputs.pejabat.copy(),
+                  dict(inputs.narasi))
+
+
+def _warn(files: dict, name: str, message: str):
+    from lkj.errors import Problem
+    return Problem(Path(files.get(name, name + ".csv")).name, message)
+
+
+# ---- processed/ storage ---------------------------------------------------------------------
+
+def _store(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    if isinstance(value, Fraction):
+        value = _floor_decimal(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f").replace(".", ",") if value != 0 else "0"
+    if isinstance(value, (dt.date,)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return _rows(value)
+    return str(value)
+
+
+def _floor_decimal(value: Fraction) -> Decimal:
+    scaled = value.numerator * 10**STORE_PLACES // value.denominator  # floor division
+    return Decimal(scaled).scaleb(-STORE_PLACES)
+
+
+# How each stored column reads back: decimal | int | date | bool (others stay text).
+_KINDS = {
+    "decimal": {"no_", "target", "target_periode", "target_renstra", "pembilang", "penyebut",
+                "realisasi", "capaian", "persen", "target_tw1", "target_tw2", "target_tw3",
+                "target_tw4", "nilai"},
+    "int": {"no", "tahun", "tahun_anggaran", "jumlah", "pagu", "sisa", ROW},
+    "date": {"tanggal", "batas_waktu"},
+    "bool": {"tercapai", "tepat_waktu", "target_periode_triwulan"},
+}
+# anggaran amounts are integer sen
+_INT_IN = {"anggaran": {"realisasi"}}
+
+
+def _json_default(value: object):
+    if isinstance(value, Fraction):
+        return _store(value)
+    if isinstance(value, Decimal):
+        return _store(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(type(value))
+
+
+def write_processed(result: Result, folder: Path) -> None:
+    """Write the processed tables atomically: a half-written folder never replaces a good one."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        for name in Result.TABLES:
+            frame: pd.DataFrame = getattr(result, name)
+            text = frame.map(_store) if len(frame) else frame.astype(str)
+            text.to_csv(tmp / f"{name}.csv", sep=";", index=False, encoding="utf-8-sig")
+        (tmp / "ringkasan.json").write_text(
+            json.dumps(result.meta, default=_json_default, ensure_ascii=False, indent=2,
+                       sort_keys=True), encoding="utf-8")
+        (tmp / "narasi").mkdir()
+        for key, text in sorted(result.narasi.items()):
+            (tmp / "narasi" / f"{key}.md").write_text(text, encoding="utf-8")
+        old = folder.with_name(f".{folder.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        if folder.exists():
+            os.replace(folder, old)
+        os.replace(tmp, folder)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _read_cell(value: str, column: str, table: str):
+    if value == "":
+        return None
+    if column in _INT_IN.get(table, ()) or column in _KINDS["int"]:
+        if table != "anggaran" and column == "realisasi":
+            return parse_number(value)
+        return int(value)
+    if column in _KINDS["decimal"]:
+        return parse_number(value)
+    if column in _KINDS["date"]:
+        return parse_date(value)
+    if column in _KINDS["bool"]:
+        return value == "ya"
+    return value
+
+
+def read_processed(folder: Path) -> Result:
+    folder = Path(folder)
+    tables = {}
+    for name in Result.TABLES:
+        raw = pd.read_csv(folder / f"{name}.csv", sep=";", dtype=str, keep_default_na=False,
+                          encoding="utf-8-sig")
+        tables[name] = pd.DataFrame({c: pd.Series([_read_cell(v, c, name) for v in raw[c]],
+                                                  dtype=object) for c in raw.columns})
+    meta = json.loads((folder / "ringkasan.json").read_text(encoding="utf-8"))
+    r = meta["ringkasan"]
+    for key in ("capaian_rata_rata", "persen_anggaran"):
+        r[key] = parse_number(r[key]) if r.get(key) not in (None, "") else None
+    narasi = {p.stem: p.read_text(encoding="utf-8") for p in sorted((folder / "narasi").glob("*.md"))}
+    return Result(meta=meta, narasi=narasi, **tables)
+
+
+def build(root: Path, rid: ReportId) -> Result:
+    """Validate the raw inputs and compute (no files written)."""
+    from lkj.validation import load_inputs
+    return compute(load_inputs(root, rid))

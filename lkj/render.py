@@ -1,0 +1,990 @@
+"""Rendering layer: executed notebook → HTML, PDF and DOCX.
+
+The notebook (executed by papermill) holds the report as the ``text/markdown`` data of its
+``display_data``/``execute_result`` outputs; the first one is a YAML metadata block. Two
+engines render it behind one interface:
+
+* ``quarto``   — ``quarto render`` on a cleaned copy of the notebook (used when a ``quarto``
+  executable is on PATH);
+* ``embedded`` — pure Python + bundled binaries: the outputs are collected into ONE
+  intermediate Markdown file, then pandoc (from ``pypandoc-binary``) converts it to
+  self-contained HTML, to DOCX, and to typst which the ``typst`` package compiles to PDF.
+
+``_quarto.yml`` is the single place for shared settings; the embedded engine reads it too
+(see :func:`load_settings`). Layout of the custom Markdown divs (``.cover``, ``.pagebreak``,
+``.signature``, ``.signatures`` and the optional empty ``.toc`` marker that places the Daftar
+Isi after front matter such as the Kata Pengantar) lives in ``templates/lkj.lua`` (+
+``lkj.typ``, ``lkj.css``, ``html.html``), shared by both engines.
+
+User text never becomes raw HTML/typst: pandoc reads the Markdown with ``raw_html``,
+``raw_tex`` and ``raw_attribute`` disabled, so only markup built by our own filter and
+templates reaches the output.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+from lkj.errors import LkjError
+
+__all__ = [
+    "FORMATS",
+    "ENGINES",
+    "available_engines",
+    "select_engine",
+    "render",
+    "notebook_to_markdown",
+    "load_settings",
+]
+
+FORMATS = ("html", "pdf", "docx")
+ENGINES = ("auto", "embedded", "quarto")
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+LUA_FILTER = TEMPLATES / "lkj.lua"
+TYPST_TEMPLATE = TEMPLATES / "lkj.typ"
+HTML_TEMPLATE = TEMPLATES / "html.html"
+DEFAULT_CSS = TEMPLATES / "lkj.css"
+REFERENCE_DOCX = TEMPLATES / "reference.docx"
+
+# pandoc Markdown reader: no raw HTML / TeX / {=format} blocks, no TeX math ($ is literal).
+PANDOC_READER = "markdown-raw_html-raw_tex-raw_attribute-tex_math_dollars"
+
+# Fonts compiled into the typst Python package (no system fonts are needed).
+TYPST_EMBEDDED_FONTS = ("Libertinus Serif", "New Computer Modern", "DejaVu Sans Mono")
+DEFAULT_FONT = "Libertinus Serif"
+
+# Settings used when no _quarto.yml is found (they mirror the project's _quarto.yml).
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "lang": "id",
+    "toc": True,
+    "toc-title": "Daftar Isi",
+    "toc-depth": 2,
+    "number-sections": False,
+    "papersize": "a4",
+    "margin": {"x": "2.5cm", "y": "2.5cm"},
+    "fontsize": "11pt",
+    "mainfont": DEFAULT_FONT,
+}
+
+# output format -> keys under `format:` in _quarto.yml (first found wins)
+_QUARTO_FORMAT_KEYS = {"html": ("html",), "pdf": ("typst", "pdf"), "docx": ("docx",)}
+_QUARTO_TO = {"html": "html", "pdf": "typst", "docx": "docx"}
+
+# paper name -> (typst paper name or None, width, height)
+_PAPERS = {
+    "a4": ("a4", "210mm", "297mm"),
+    "a5": ("a5", "148mm", "210mm"),
+    "a3": ("a3", "297mm", "420mm"),
+    "b5": ("iso-b5", "176mm", "250mm"),
+    "f4": (None, "215mm", "330mm"),
+    "folio": (None, "215mm", "330mm"),
+    "letter": ("us-letter", "8.5in", "11in"),
+    "us-letter": ("us-letter", "8.5in", "11in"),
+    "legal": ("us-legal", "8.5in", "14in"),
+    "us-legal": ("us-legal", "8.5in", "14in"),
+}
+
+_LENGTH_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(cm|mm|in|pt)\s*$")
+_FONT_RE = re.compile(r"^[A-Za-z0-9 ._-]{1,80}$")
+_LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+_TWIPS = {"cm": 1440 / 2.54, "mm": 144 / 2.54, "in": 1440.0, "pt": 20.0}
+
+
+# ---------------------------------------------------------------------------------------
+# Engines
+# ---------------------------------------------------------------------------------------
+
+
+def _quarto_path() -> str | None:
+    return shutil.which("quarto")
+
+
+@lru_cache(maxsize=1)
+def _pandoc_path() -> str:
+    try:
+        import pypandoc
+    except ImportError as exc:  # pragma: no cover - dependency of the project
+        raise LkjError(
+            "Paket pypandoc-binary tidak terpasang; pasang dependensi proyek "
+            "(pip install -e .) untuk memakai engine bawaan."
+        ) from exc
+    try:
+        path = pypandoc.get_pandoc_path()
+    except OSError as exc:
+        raise LkjError(
+            "Program pandoc tidak ditemukan. Pasang ulang paket pypandoc-binary."
+        ) from exc
+    return str(path)
+
+
+def _embedded_available() -> bool:
+    import importlib.util
+
+    if importlib.util.find_spec("typst") is None or importlib.util.find_spec("pypandoc") is None:
+        return False
+    try:
+        return Path(_pandoc_path()).exists()
+    except LkjError:
+        return False
+
+
+def available_engines() -> dict[str, bool]:
+    """Which render engines can run here: ``{"embedded": bool, "quarto": bool}``."""
+    return {"embedded": _embedded_available(), "quarto": _quarto_path() is not None}
+
+
+def select_engine(name: str = "auto") -> str:
+    """Resolve an engine name: ``auto`` → ``quarto`` if on PATH, else ``embedded``."""
+    name = (name or "auto").strip().lower()
+    if name not in ENGINES:
+        raise LkjError(
+            f"Engine render tidak dikenal: {name!r}. Pilihan yang tersedia: auto, embedded, quarto."
+        )
+    if name == "auto":
+        return "quarto" if _quarto_path() else "embedded"
+    if name == "quarto" and not _quarto_path():
+        raise LkjError(
+            "Engine 'quarto' diminta, tetapi program `quarto` tidak ditemukan di PATH. "
+            "Pasang Quarto (https://quarto.org) atau pakai engine 'embedded' / 'auto'."
+        )
+    if name == "embedded" and not _embedded_available():
+        raise LkjError(
+            "Engine 'embedded' tidak dapat dipakai: paket pypandoc-binary dan typst harus "
+            "terpasang (pip install -e .)."
+        )
+    return name
+
+
+# ---------------------------------------------------------------------------------------
+# Settings (_quarto.yml)
+# ---------------------------------------------------------------------------------------
+
+
+def _find_config(project_root: Path | None, notebook: Path | None) -> Path | None:
+    candidates: list[Path] = []
+    if project_root is not None:
+        candidates.append(Path(project_root) / "_quarto.yml")
+    if notebook is not None:
+        for parent in Path(notebook).resolve().parents:
+            candidates.append(parent / "_quarto.yml")
+    candidates.append(Path(__file__).resolve().parents[1] / "_quarto.yml")
+    for c in candidates:
+        if c.is_file():
+            return c
+    return None
+
+
+def _read_yaml(path: Path) -> dict:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise LkjError(f"Berkas pengaturan {path} tidak dapat dibaca sebagai YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise LkjError(f"Berkas pengaturan {path} harus berisi pemetaan YAML (kunci: nilai).")
+    return data
+
+
+def load_settings(project_root: Path | None = None, notebook: Path | None = None) -> dict:
+    """Read ``_quarto.yml`` and return the effective settings per output format.
+
+    Looks in ``project_root``, then the notebook's directory and its parents, then the
+    repository that holds this package; built-in defaults (same values) otherwise.
+    Returns ``{"config": Path | None, "root": Path, "html": {...}, "pdf": {...},
+    "docx": {...}}``; each format dict is top-level options overridden by the options
+    under ``format: <html|typst|docx>:``.
+    """
+    cfg_path = _find_config(project_root, notebook)
+    data = _read_yaml(cfg_path) if cfg_path else {}
+    root = cfg_path.parent if cfg_path else Path(__file__).resolve().parents[1]
+    top = dict(DEFAULT_SETTINGS)
+    for key, value in data.items():
+        if key not in ("project", "format"):
+            top[key] = value
+    fmts = data.get("format") or {}
+    if not isinstance(fmts, dict):
+        raise LkjError(f"Kunci 'format' di {cfg_path} harus berupa pemetaan (html/typst/docx).")
+    out: dict[str, Any] = {"config": cfg_path, "root": root}
+    for fmt, keys in _QUARTO_FORMAT_KEYS.items():
+        merged = dict(top)
+        for k in keys:
+            sub = fmts.get(k)
+            if isinstance(sub, dict):
+                merged.update(sub)
+                break
+        out[fmt] = merged
+    return out
+
+
+def _length(value: Any, what: str) -> str:
+    m = _LENGTH_RE.match(str(value))
+    if not m:
+        raise LkjError(
+            f"Nilai {what} di _quarto.yml tidak valid: {value!r}. "
+            "Tulis panjang dengan satuan cm, mm, in, atau pt (misalnya 2.5cm)."
+        )
+    return f"{m.group(1)}{m.group(2)}"
+
+
+def _twips(length: str) -> int:
+    m = _LENGTH_RE.match(length)
+    assert m is not None
+    return round(float(m.group(1)) * _TWIPS[m.group(2)])
+
+
+def _page_setup(settings: dict) -> dict:
+    """Normalised paper size, margins and font size (taken from the PDF settings)."""
+    paper = str(settings.get("papersize", "a4")).strip().lower()
+    if paper not in _PAPERS:
+        raise LkjError(
+            f"Ukuran kertas (papersize) di _quarto.yml tidak dikenal: {paper!r}. "
+            f"Pilihan: {', '.join(sorted(_PAPERS))}."
+        )
+    typst_paper, width, height = _PAPERS[paper]
+    margin = settings.get("margin", {"x": "2.5cm", "y": "2.5cm"})
+    if isinstance(margin, dict):
+        x = margin.get("x", "2.5cm")
+        y = margin.get("y", "2.5cm")
+        sides = {
+            "top": margin.get("top", y),
+            "bottom": margin.get("bottom", y),
+            "left": margin.get("left", x),
+            "right": margin.get("right", x),
+        }
+    else:
+        sides = {k: margin for k in ("top", "bottom", "left", "right")}
+    sides = {k: _length(v, f"margin.{k}") for k, v in sides.items()}
+    fontsize = _length(settings.get("fontsize", "11pt"), "fontsize")
+    return {
+        "typst_paper": f'paper: "{typst_paper}"' if typst_paper else f"width: {width}, height: {height}",
+        "width": width,
+        "height": height,
+        "margin": sides,
+        "fontsize": fontsize,
+    }
+
+
+def _toc_depth(settings: dict) -> int:
+    try:
+        depth = int(settings.get("toc-depth", 2))
+    except (TypeError, ValueError) as exc:
+        raise LkjError("Nilai toc-depth di _quarto.yml harus bilangan bulat 1–6.") from exc
+    return min(max(depth, 1), 6)
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1", "ya")
+    return bool(value)
+
+
+def _resolve_asset(value: Any, root: Path, what: str) -> Path:
+    """A file named in _quarto.yml: relative to the file's directory; a path to one of
+    lkj's own templates (``lkj/templates/lkj.css``) falls back to the installed copy, so a
+    project without the source tree (or a copied _quarto.yml) still works."""
+    p = Path(str(value))
+    candidate = p if p.is_absolute() else root / p
+    if candidate.is_file():
+        return candidate
+    packaged = TEMPLATES / p.name
+    if p.parent.name == "templates" and packaged.is_file():
+        return packaged
+    label = f"Berkas {what}" if what else "Berkas"
+    raise LkjError(f"{label} yang disebut di _quarto.yml tidak ditemukan: {candidate}")
+
+
+def _css_files(settings: dict, root: Path) -> list[Path]:
+    css = settings.get("css")
+    if not css:
+        return [DEFAULT_CSS]
+    items = css if isinstance(css, list) else [css]
+    return [_resolve_asset(item, root, "CSS") for item in items]
+
+
+def _reference_doc(settings: dict, root: Path) -> Path | None:
+    ref = settings.get("reference-doc")
+    if ref:
+        return _resolve_asset(ref, root, "reference-doc")
+    return REFERENCE_DOCX if REFERENCE_DOCX.is_file() else None
+
+
+# ---------------------------------------------------------------------------------------
+# Notebook -> Markdown
+# ---------------------------------------------------------------------------------------
+
+_FRONT_MATTER_RE = re.compile(r"\A\s*---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+_IMAGE_MIME = (("image/png", "png"), ("image/jpeg", "jpg"), ("image/svg+xml", "svg"))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return "".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def _read_notebook(notebook: Path):
+    import nbformat
+
+    notebook = Path(notebook)
+    if not notebook.is_file():
+        raise LkjError(f"Notebook tidak ditemukan: {notebook}")
+    try:
+        return nbformat.read(str(notebook), as_version=4)
+    except Exception as exc:  # nbformat raises several unrelated exception types
+        raise LkjError(f"Notebook {notebook} tidak dapat dibaca (bukan .ipynb yang sah?): {exc}") from exc
+
+
+def _split_front_matter(text: str, notebook: Path) -> tuple[dict | None, str]:
+    import yaml
+
+    m = _FRONT_MATTER_RE.match(text)
+    if not m:
+        return None, text
+    try:
+        meta = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise LkjError(
+            f"Blok metadata YAML (keluaran Markdown pertama) di {notebook} tidak sah: {exc}"
+        ) from exc
+    if not isinstance(meta, dict):
+        raise LkjError(
+            f"Blok metadata (keluaran Markdown pertama) di {notebook} harus berupa pemetaan "
+            "YAML seperti `title: ...`."
+        )
+    return meta, text[m.end():]
+
+
+def _report_outputs(nb) -> Iterable[tuple[str, Any]]:
+    """Yield ("markdown", text) and (("image", ext), payload) in cell order."""
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") not in ("display_data", "execute_result"):
+                continue  # stream (stdout/stderr, warnings), error: never part of the report
+            data = out.get("data") or {}
+            if "text/markdown" in data:
+                yield "markdown", _text(data["text/markdown"])
+                continue
+            for mime, ext in _IMAGE_MIME:
+                if mime in data:
+                    yield ("image", ext), data[mime]
+                    break
+            # text/plain, text/html, application/* ...: not report content
+
+
+def notebook_to_markdown(notebook: Path, assets_dir: Path | None = None) -> tuple[dict, str]:
+    """Collect the report from an executed notebook: ``(metadata, markdown body)``.
+
+    Only the ``text/markdown`` data of ``display_data``/``execute_result`` outputs (in
+    cell order) is report content, plus image outputs (``image/png``, ``image/jpeg``,
+    ``image/svg+xml``). The first Markdown output, when it is a ``---`` YAML block, is the
+    metadata. Code, stream output, errors and ``text/plain`` reprs are dropped.
+
+    Image outputs are written to ``assets_dir`` (and referenced by absolute path) when it
+    is given, otherwise embedded as ``data:`` URIs.
+    """
+    notebook = Path(notebook)
+    nb = _read_notebook(notebook)
+    meta: dict | None = None
+    parts: list[str] = []
+    seen_markdown = False
+    n_images = 0
+    for kind, payload in _report_outputs(nb):
+        if kind == "markdown":
+            text = payload
+            if not seen_markdown:
+                seen_markdown = True
+                meta, text = _split_front_matter(text, notebook)
+            if text.strip():
+                parts.append(text.strip("\n"))
+            continue
+        _, ext = kind
+        n_images += 1
+        if ext == "svg":
+            raw = _text(payload).encode("utf-8")
+        else:
+            try:
+                raw = base64.b64decode(_text(payload))
+            except (ValueError, TypeError) as exc:
+                raise LkjError(f"Keluaran gambar ke-{n_images} di {notebook} rusak: {exc}") from exc
+        if assets_dir is not None:
+            assets_dir.mkdir(parents=True, exist_ok=True)
+            target = assets_dir / f"keluaran-{n_images}.{ext}"
+            target.write_bytes(raw)
+            parts.append(f"![]({target.resolve().as_posix()})")
+        else:
+            mime = {"png": "image/png", "jpg": "image/jpeg", "svg": "image/svg+xml"}[ext]
+            parts.append(f"![](data:{mime};base64,{base64.b64encode(raw).decode('ascii')})")
+    if not parts and meta is None:
+        raise LkjError(
+            f"Notebook {notebook} tidak berisi keluaran Markdown. Pastikan notebook sudah "
+            "dieksekusi (papermill) sebelum dirender."
+        )
+    return (meta or {}), "\n\n".join(parts) + "\n"
+
+
+def _markdown_document(meta: dict, body: str) -> str:
+    import yaml
+
+    if not meta:
+        return body
+    head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=False)
+    return f"---\n{head}---\n\n{body}"
+
+
+# ---------------------------------------------------------------------------------------
+# Embedded engine
+# ---------------------------------------------------------------------------------------
+
+
+def _run(cmd: list[str], what: str, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
+    try:
+        proc = subprocess.run(
+            cmd, cwd=str(cwd), capture_output=True, text=True, encoding="utf-8",
+            errors="replace", timeout=timeout, check=False,
+        )
+    except FileNotFoundError as exc:
+        raise LkjError(f"{what}: program {cmd[0]} tidak ditemukan.") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise LkjError(f"{what}: proses melebihi batas waktu {timeout} detik.") from exc
+    if proc.returncode != 0:
+        raise LkjError(f"{what} gagal (kode {proc.returncode}):\n{_tail(proc.stderr or proc.stdout)}")
+    return proc
+
+
+def _tail(text: str, lines: int = 25) -> str:
+    rows = [r for r in (text or "").strip().splitlines() if r.strip()]
+    return "\n".join(rows[-lines:]) if rows else "(tanpa pesan)"
+
+
+def _check_pandoc_warnings(stderr: str, fmt: str) -> None:
+    missing = re.findall(r"Could not fetch resource ([^\n:]+)", stderr or "")
+    if missing:
+        names = ", ".join(sorted(set(m.strip() for m in missing)))
+        raise LkjError(
+            f"Gambar/berkas yang dirujuk laporan tidak ditemukan saat membuat {fmt.upper()}: "
+            f"{names}. Jalur gambar harus relatif terhadap direktori notebook."
+        )
+
+
+def _posix_from_anchor(path: Path) -> str:
+    """Absolute path written relative to its filesystem anchor ("/" on POSIX)."""
+    path = path.resolve()
+    return "/" + path.relative_to(path.anchor).as_posix()
+
+
+def _pandoc_common(md: Path, work: Path, resource_dirs: list[Path], meta_file: Path) -> list[str]:
+    return [
+        _pandoc_path(),
+        str(md),
+        "--from", PANDOC_READER,
+        "--lua-filter", str(LUA_FILTER),
+        "--metadata-file", str(meta_file),
+        "--resource-path", os.pathsep.join(str(d) for d in resource_dirs),
+        "--metadata", f"lkj-resource-dir={_posix_from_anchor(resource_dirs[0])}",
+    ]
+
+
+def _write_meta_file(path: Path, settings: dict) -> Path:
+    import yaml
+
+    data = {"lang": str(settings.get("lang", "id"))}
+    if settings.get("toc-title"):
+        data["toc-title"] = str(settings["toc-title"])
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _render_html(md: Path, work: Path, res: list[Path], settings: dict, page: dict, root: Path, target: Path) -> Path:
+    s = settings["html"]
+    meta_file = _write_meta_file(work / "meta-html.yaml", s)
+    m = page["margin"]
+    header = work / "header-html.html"
+    header.write_text(
+        "<style>\n"
+        f"@page {{ size: {page['width']} {page['height']}; "
+        f"margin: {m['top']} {m['right']} {m['bottom']} {m['left']}; }}\n"
+        f":root {{ --lkj-print-font-size: {page['fontsize']}; }}\n"
+        "</style>\n",
+        encoding="utf-8",
+    )
+    cmd = _pandoc_common(md, work, res, meta_file) + [
+        "--to", "html5",
+        "--standalone",
+        "--embed-resources",
+        "--template", str(HTML_TEMPLATE),
+        "--include-in-header", str(header),
+        "--output", str(target),
+    ]
+    for css in _css_files(s, root):
+        cmd += ["--css", str(css)]
+    if _truthy(s.get("toc", True)):
+        cmd += ["--toc", "--toc-depth", str(_toc_depth(s))]
+    if _truthy(s.get("number-sections", False)):
+        cmd.append("--number-sections")
+    proc = _run(cmd, "Pandoc (HTML)", work)
+    _check_pandoc_warnings(proc.stderr, "html")
+    return target
+
+
+def _typst_fonts(settings: dict, root: Path) -> tuple[list[str], bool]:
+    """Font directories and whether system fonts may be skipped."""
+    paths = settings.get("font-paths") or []
+    if isinstance(paths, str):
+        paths = [paths]
+    dirs = []
+    for p in paths:
+        d = Path(str(p))
+        d = d if d.is_absolute() else root / d
+        if d.is_dir():
+            dirs.append(str(d))
+    font = str(settings.get("mainfont") or DEFAULT_FONT)
+    return dirs, font in TYPST_EMBEDDED_FONTS
+
+
+def _render_pdf(md: Path, work: Path, res: list[Path], settings: dict, page: dict, root: Path, target: Path) -> Path:
+    s = settings["pdf"]
+    meta_file = _write_meta_file(work / "meta-pdf.yaml", s)
+    typ = work / "laporan.typ"
+    mainfont = str(s.get("mainfont") or DEFAULT_FONT)
+    if not _FONT_RE.match(mainfont):
+        raise LkjError(f"Nama fon (mainfont) di _quarto.yml tidak valid: {mainfont!r}")
+    m = page["margin"]
+    cmd = _pandoc_common(md, work, res, meta_file) + [
+        "--to", "typst",
+        "--standalone",
+        "--wrap", "none",  # no line starts inside text that typst could read as markup
+        "--template", str(TYPST_TEMPLATE),
+        "--variable", f"lkj-paper={page['typst_paper']}",
+        "--variable", f"lkj-margin=(top: {m['top']}, bottom: {m['bottom']}, left: {m['left']}, right: {m['right']})",
+        "--variable", f"fontsize={page['fontsize']}",
+        "--variable", f"mainfont={mainfont}",
+        "--output", str(typ),
+    ]
+    if _truthy(s.get("toc", True)):
+        cmd += ["--toc", "--toc-depth", str(_toc_depth(s))]
+    proc = _run(cmd, "Pandoc (typst)", work)
+    _check_pandoc_warnings(proc.stderr, "pdf")
+
+    import typst
+
+    font_dirs, embedded_only = _typst_fonts(s, root)
+    anchor = Path(typ.resolve().anchor)
+    extra: dict[str, Any] = {}
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():  # reproducible PDFs (pandoc honours it for DOCX by itself)
+        extra["timestamp"] = int(epoch)
+    try:
+        typst.compile(
+            str(typ),
+            output=str(target),
+            root=str(anchor),
+            font_paths=font_dirs,
+            ignore_system_fonts=embedded_only,
+            **extra,
+        )
+    except typst.TypstError as exc:
+        detail = getattr(exc, "message", "") or str(exc)
+        hints = "; ".join(getattr(exc, "hints", []) or [])
+        raise LkjError(
+            "Typst gagal menyusun PDF: " + detail + (f" (petunjuk: {hints})" if hints else "")
+        ) from exc
+    except RuntimeError as exc:
+        raise LkjError(f"Typst gagal menyusun PDF: {exc}") from exc
+    return target
+
+
+def _render_docx(md: Path, work: Path, res: list[Path], settings: dict, page: dict, root: Path, target: Path, meta: dict) -> Path:
+    s = settings["docx"]
+    meta_file = _write_meta_file(work / "meta-docx.yaml", s)
+    raw = work / "laporan.docx"
+    cmd = _pandoc_common(md, work, res, meta_file) + [
+        "--to", "docx",
+        "--metadata", f"lkj-toc={'true' if _truthy(s.get('toc', True)) else 'false'}",
+        "--metadata", f"lkj-toc-depth={_toc_depth(s)}",
+        "--metadata", f"lkj-text-width-cm={_text_width_cm(page):.2f}",
+        "--output", str(raw),
+    ]
+    ref = _reference_doc(s, root)
+    if ref is not None:
+        cmd += ["--reference-doc", str(ref)]
+    proc = _run(cmd, "Pandoc (DOCX)", work)
+    _check_pandoc_warnings(proc.stderr, "docx")
+    _postprocess_docx(raw, target, page, meta)
+    return target
+
+
+def _text_width_cm(page: dict) -> float:
+    twips = _twips(page["width"]) - _twips(page["margin"]["left"]) - _twips(page["margin"]["right"])
+    return max(twips, 1440) * 2.54 / 1440
+
+
+# ---- DOCX post-processing: page setup, our paragraph styles, document title ------------
+
+_STYLE_RE = re.compile(r"<w:style\b[^>]*>.*?</w:style>", re.S)
+
+
+def _docx_style_ppr(page: dict) -> dict[str, tuple[str, str]]:
+    width = _twips(page["width"])
+    text_width = width - _twips(page["margin"]["left"]) - _twips(page["margin"]["right"])
+    half = max(text_width // 2, 0)
+    return {
+        # name: (pPr, rPr)
+        "Sampul": (
+            '<w:pPr><w:spacing w:before="120" w:after="120"/><w:jc w:val="center"/></w:pPr>',
+            '<w:rPr><w:sz w:val="28"/><w:szCs w:val="28"/></w:rPr>',
+        ),
+        "Tanda Tangan": (
+            '<w:pPr><w:keepNext/><w:keepLines/><w:spacing w:before="0" w:after="0"/>'
+            f'<w:ind w:left="{half}"/><w:jc w:val="center"/></w:pPr>',
+            "",
+        ),
+        "Tanda Tangan Kolom": (
+            '<w:pPr><w:keepNext/><w:keepLines/><w:spacing w:before="0" w:after="0"/>'
+            '<w:jc w:val="center"/></w:pPr>',
+            "",
+        ),
+    }
+
+
+def _patch_styles(xml: str, page: dict) -> str:
+    wanted = _docx_style_ppr(page)
+
+    def fix(m: re.Match) -> str:
+        block = m.group(0)
+        name = re.search(r'<w:name w:val="([^"]*)"', block)
+        if not name or name.group(1) not in wanted or "<w:pPr" in block:
+            return block  # not ours, or already styled (e.g. by a reference.docx)
+        ppr, rpr = wanted[name.group(1)]
+        if "<w:rPr" in block:
+            rpr = ""
+        return block.replace("</w:style>", ppr + rpr + "</w:style>")
+
+    xml = _STYLE_RE.sub(fix, xml)
+    half_points = round(_twips(page["fontsize"]) / 10)  # 1 pt = 20 twips = 2 half-points
+    if half_points > 0:
+        xml = re.sub(
+            r"(<w:rPrDefault>\s*<w:rPr>.*?)<w:sz w:val=\"\d+\"\s*/>\s*<w:szCs w:val=\"\d+\"\s*/>",
+            lambda mm: f'{mm.group(1)}<w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/>',
+            xml, count=1, flags=re.S,
+        )
+    return xml
+
+
+def _patch_document(xml: str, page: dict) -> str:
+    m = page["margin"]
+    pgsz = f'<w:pgSz w:w="{_twips(page["width"])}" w:h="{_twips(page["height"])}"/>'
+    pgmar = (
+        f'<w:pgMar w:top="{_twips(m["top"])}" w:right="{_twips(m["right"])}" '
+        f'w:bottom="{_twips(m["bottom"])}" w:left="{_twips(m["left"])}" '
+        'w:header="709" w:footer="709" w:gutter="0"/>'
+    )
+    last = xml.rfind("<w:sectPr")
+    if last == -1:
+        return xml.replace("</w:body>", f"<w:sectPr>{pgsz}{pgmar}</w:sectPr></w:body>", 1)
+    end = xml.find("</w:sectPr>", last)
+    sect = xml[last:end]
+    sect = re.sub(r"<w:pgSz\b[^>]*/>", "", sect)
+    sect = re.sub(r"<w:pgMar\b[^>]*/>", "", sect)
+    # pgSz/pgMar come after header/footer references and footnote/endnote properties.
+    insert_at = 0
+    for tag in ("</w:endnotePr>", "</w:footnotePr>"):
+        pos = sect.rfind(tag)
+        if pos != -1:
+            insert_at = max(insert_at, pos + len(tag))
+    if insert_at == 0:
+        refs = [mm.end() for mm in re.finditer(r"<w:(?:headerReference|footerReference)\b[^>]*/>", sect)]
+        insert_at = refs[-1] if refs else sect.find(">") + 1
+    sect = sect[:insert_at] + pgsz + pgmar + sect[insert_at:]
+    return xml[:last] + sect + xml[end:]
+
+
+def _patch_core(xml: str, meta: dict) -> str:
+    """Fill the document title/author when pandoc left them empty (cover replaces title block)."""
+    from xml.sax.saxutils import escape
+
+    def put(xml: str, tag: str, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            return xml
+        element = f"<{tag}>{escape(value.strip())}</{tag}>"
+        empty = re.compile(rf"<{tag}>\s*</{tag}>|<{tag}\s*/>")
+        if empty.search(xml):
+            return empty.sub(lambda _m: element, xml, count=1)
+        if f"<{tag}" not in xml:
+            return xml.replace("</cp:coreProperties>", element + "</cp:coreProperties>", 1)
+        return xml
+
+    xml = put(xml, "dc:title", meta.get("title"))
+    return put(xml, "dc:creator", meta.get("author"))
+
+
+def _postprocess_docx(src: Path, dst: Path, page: dict, meta: dict) -> None:
+    patches = {
+        "word/document.xml": lambda x: _patch_document(x, page),
+        "word/styles.xml": lambda x: _patch_styles(x, page),
+        "docProps/core.xml": lambda x: _patch_core(x, meta),
+    }
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename in patches:
+                data = patches[item.filename](data.decode("utf-8")).encode("utf-8")
+            zout.writestr(item, data)
+
+
+def _render_embedded(
+    notebook: Path, out_dir: Path, basename: str, formats: tuple[str, ...], project_root: Path | None
+) -> dict[str, Path]:
+    settings = load_settings(project_root, notebook)
+    root = settings["root"]
+    page = _page_setup(settings["pdf"])
+    nb_dir = notebook.resolve().parent
+    results: dict[str, Path] = {}
+    with tempfile.TemporaryDirectory(prefix="lkj-render-") as tmp:
+        work = Path(tmp)
+        meta, body = notebook_to_markdown(notebook, assets_dir=work / "keluaran")
+        for lang in (meta.get("lang"), settings["pdf"].get("lang")):
+            if lang is not None and not _LANG_RE.match(str(lang)):
+                raise LkjError(f"Kode bahasa (lang) tidak valid: {lang!r}. Gunakan misalnya 'id'.")
+        md = work / "laporan.md"
+        md.write_text(_markdown_document(meta, body), encoding="utf-8")
+        res = [nb_dir, work]
+        jobs = {}
+        with ThreadPoolExecutor(max_workers=len(formats)) as pool:
+            for fmt in formats:
+                target = out_dir / f"{basename}.{fmt}"
+                if fmt == "html":
+                    jobs[fmt] = pool.submit(_render_html, md, work, res, settings, page, root, target)
+                elif fmt == "pdf":
+                    jobs[fmt] = pool.submit(_render_pdf, md, work, res, settings, page, root, target)
+                else:
+                    jobs[fmt] = pool.submit(_render_docx, md, work, res, settings, page, root, target, meta)
+            errors = []
+            for fmt in formats:
+                try:
+                    results[fmt] = jobs[fmt].result()
+                except LkjError as exc:
+                    errors.append(exc)
+        if errors:
+            raise errors[0]
+    return {fmt: results[fmt] for fmt in formats}
+
+
+# ---------------------------------------------------------------------------------------
+# Quarto engine
+# ---------------------------------------------------------------------------------------
+
+
+def _image_sources(markdown: str) -> list[str]:
+    """Image paths referenced by the Markdown, as parsed by pandoc itself."""
+    import json
+
+    proc = subprocess.run(
+        [_pandoc_path(), "--from", PANDOC_READER, "--to", "json"],
+        input=markdown, capture_output=True, text=True, encoding="utf-8", check=False, timeout=120,
+    )
+    if proc.returncode != 0:
+        return []
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("t") == "Image":
+                target = node["c"][2]
+                found.append(target[0])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(json.loads(proc.stdout).get("blocks", []))
+    return found
+
+
+def _quarto_notebook(notebook: Path, work: Path, meta: dict) -> Path:
+    """Cleaned copy of the executed notebook for Quarto (same file name)."""
+    import nbformat
+    import yaml
+
+    nb = _read_notebook(notebook)
+    front = dict(meta)
+    front.setdefault("execute", {"enabled": False, "echo": False, "warning": False, "error": False, "output": "asis"})
+    cells = [nbformat.v4.new_raw_cell("---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---")]
+    first_markdown = True
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue  # markdown/raw cells are notes for the analyst, not report content
+        outputs = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") not in ("display_data", "execute_result"):
+                continue
+            data = out.get("data") or {}
+            if "text/markdown" in data:
+                text = _text(data["text/markdown"])
+                if first_markdown:
+                    first_markdown = False
+                    m = _FRONT_MATTER_RE.match(text)
+                    if m:
+                        text = text[m.end():]
+                    if not text.strip():
+                        continue
+                keep = {"text/markdown": text}
+            else:
+                keep = {mime: data[mime] for mime, _ in _IMAGE_MIME if mime in data}
+                if not keep:
+                    continue
+            outputs.append(nbformat.v4.new_output("display_data", data=keep, metadata=out.get("metadata", {})))
+        if outputs:
+            new = nbformat.v4.new_code_cell(cell.get("source", ""))
+            new.outputs = outputs
+            new.metadata = {}
+            cells.append(new)
+    copy = nbformat.v4.new_notebook(cells=cells, metadata=nb.metadata)
+    target = work / notebook.name
+    nbformat.write(copy, str(target))
+    return target
+
+
+def _quarto_project(settings: dict, work: Path) -> None:
+    """_quarto.yml for the work dir: the project's file with paths pointing to copies."""
+    import yaml
+
+    cfg: Path | None = settings["config"]
+    data = _read_yaml(cfg) if cfg else {}
+    root: Path = settings["root"]
+    assets = work / "_lkj"
+    assets.mkdir(exist_ok=True)
+
+    def localise(value: Any) -> Any:
+        src = _resolve_asset(value, root, "")
+        dst = assets / src.name
+        shutil.copyfile(src, dst)
+        return f"_lkj/{src.name}"
+
+    data.pop("project", None)
+    data["project"] = {"type": "default"}
+    filters = data.get("filters") or []
+    filters = [localise(f) if isinstance(f, str) and f.endswith(".lua") else f for f in filters]
+    if not any(str(f).endswith("lkj.lua") for f in filters):
+        filters.insert(0, localise(LUA_FILTER))
+    data["filters"] = filters
+    fmts = data.get("format") or {}
+    html = fmts.get("html")
+    if isinstance(html, dict) and html.get("css"):
+        css = html["css"]
+        html["css"] = [localise(c) for c in css] if isinstance(css, list) else localise(css)
+    docx = fmts.get("docx")
+    if isinstance(docx, dict) and docx.get("reference-doc"):
+        docx["reference-doc"] = localise(docx["reference-doc"])
+    elif REFERENCE_DOCX.is_file():
+        if not isinstance(docx, dict):
+            docx = {}
+            fmts["docx"] = docx
+        docx["reference-doc"] = localise(REFERENCE_DOCX)
+    data["format"] = fmts
+    (work / "_quarto.yml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _render_quarto(
+    notebook: Path, out_dir: Path, basename: str, formats: tuple[str, ...], project_root: Path | None
+) -> dict[str, Path]:
+    quarto = _quarto_path()
+    if quarto is None:  # pragma: no cover - guarded by select_engine
+        raise LkjError("Program `quarto` tidak ditemukan di PATH.")
+    settings = load_settings(project_root, notebook)
+    nb_dir = notebook.resolve().parent
+    results: dict[str, Path] = {}
+    with tempfile.TemporaryDirectory(prefix="lkj-quarto-") as tmp:
+        work = Path(tmp)
+        meta, body = notebook_to_markdown(notebook)
+        # Figures are referenced relative to the notebook: copy them next to the copy.
+        for src in _image_sources(body):
+            if re.match(r"^[A-Za-z][\w+.-]*:", src) or Path(src).is_absolute():
+                continue
+            origin = (nb_dir / src).resolve()
+            dest = (work / src).resolve()
+            if not origin.is_file() or work.resolve() not in dest.parents:
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(origin, dest)
+        nb_copy = _quarto_notebook(notebook, work, meta)
+        _quarto_project(settings, work)
+        for fmt in formats:
+            name = f"{basename}.{fmt}"
+            cmd = [quarto, "render", nb_copy.name, "--to", _QUARTO_TO[fmt], "--output", name, "--no-execute"]
+            try:
+                proc = subprocess.run(
+                    cmd, cwd=str(work), capture_output=True, text=True, encoding="utf-8",
+                    errors="replace", timeout=900, check=False,
+                )
+            except subprocess.TimeoutExpired as exc:
+                raise LkjError(f"Quarto melebihi batas waktu saat merender {fmt.upper()}.") from exc
+            if proc.returncode != 0:
+                raise LkjError(
+                    f"Quarto gagal merender {fmt.upper()} dari {notebook.name} (kode "
+                    f"{proc.returncode}). Pesan terakhir dari Quarto:\n{_tail(proc.stderr or proc.stdout)}"
+                )
+            produced = work / name
+            if not produced.is_file():
+                raise LkjError(
+                    f"Quarto selesai tanpa galat, tetapi berkas {name} tidak dihasilkan. "
+                    f"Pesan Quarto:\n{_tail(proc.stderr or proc.stdout)}"
+                )
+            target = out_dir / name
+            shutil.move(str(produced), str(target))
+            results[fmt] = target
+    return results
+
+
+# ---------------------------------------------------------------------------------------
+# Public entry point
+# ---------------------------------------------------------------------------------------
+
+
+def render(
+    notebook: Path,
+    out_dir: Path,
+    basename: str,
+    formats: Iterable[str] = FORMATS,
+    engine: str = "auto",
+    project_root: Path | None = None,
+) -> dict[str, Path]:
+    """Render an executed notebook to ``out_dir/basename.{html,pdf,docx}``.
+
+    Returns ``{format: path}`` for the requested formats. Writes nothing outside
+    ``out_dir`` except temporary files in a temporary directory. Raises
+    :class:`~lkj.errors.LkjError` (message in Bahasa Indonesia) on any failure.
+    """
+    notebook = Path(notebook)
+    out_dir = Path(out_dir)
+    fmts = tuple(dict.fromkeys(str(f).lower().lstrip(".") for f in formats))
+    if not fmts:
+        raise LkjError("Tidak ada format keluaran yang diminta (pilih html, pdf, dan/atau docx).")
+    unknown = [f for f in fmts if f not in FORMATS]
+    if unknown:
+        raise LkjError(f"Format keluaran tidak dikenal: {', '.join(unknown)}. Pilihan: html, pdf, docx.")
+    if not basename or basename != Path(basename).name or basename in (".", ".."):
+        raise LkjError(f"Nama berkas keluaran tidak sah: {basename!r} (tanpa direktori atau garis miring).")
+    if not notebook.is_file():
+        raise LkjError(f"Notebook tidak ditemukan: {notebook}")
+    chosen = select_engine(engine)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if chosen == "quarto":
+        return _render_quarto(notebook, out_dir, basename, fmts, project_root)
+    return _render_embedded(notebook, out_dir, basename, fmts, project_root)

@@ -1,0 +1,609 @@
+--[[
+lkj.lua — pandoc Lua filter for the Laporan Kinerja (LKj) rendering layer.
+
+Used by both engines:
+  * embedded engine: pandoc + this filter + lkj.typ / html.html templates;
+  * Quarto engine:   listed under `filters:` in _quarto.yml (runs before Quarto's own filters).
+
+What it does (per output format: html, typst, docx):
+  ::: {.cover}        cover page; placed before the table of contents, no page number
+  ::: {.pagebreak}    forced page break (empty div)
+  ::: {.signature}    signature block on the right half of the page: place/date, jabatan,
+                      space to sign (inserted before the bold name), bold name, NIP
+  ::: {.signatures}   two .signature divs side by side (left "Mengetahui", right the Kasi)
+  ::: {.toc}          optional, empty: where the Daftar Isi goes; blocks before it (Kata
+                      Pengantar, ...) come after the cover and before the Daftar Isi.
+                      Without it the Daftar Isi follows the cover.
+  Tables              column widths left to the engine (content-sized), HTML tables wrapped
+                      in a horizontally scrollable div; captions are used verbatim
+                      ("Tabel 3.1 ...") — no automatic "Tabel 1:" prefix is added anywhere
+  @tbl-x / @fig-x     resolved to the number written in the caption ("Tabel 3.1") as a link;
+                      any other citation is printed literally
+  Images (typst)      relative paths made absolute (the PDF is compiled with root "/")
+
+The filter only ever emits raw output that it builds itself; user text is never passed
+through as raw HTML/typst/OpenXML (the reader runs with raw_html, raw_tex and raw_attribute
+disabled).
+]]
+
+local stringify = pandoc.utils.stringify
+
+local FMT = FORMAT or "html"
+local IS_HTML = FMT:match("html") ~= nil
+local IS_TYPST = FMT:match("typst") ~= nil
+local IS_DOCX = FMT:match("docx") ~= nil
+local IN_QUARTO = (quarto ~= nil)
+
+-- Paragraph styles created in the DOCX (their layout is added by lkj.render when the
+-- style has no paragraph properties yet, so a reference.docx can override them).
+local DOCX_STYLE_COVER = "Sampul"
+local DOCX_STYLE_SIGNATURE = "Tanda Tangan"
+local DOCX_STYLE_SIGNATURE_COL = "Tanda Tangan Kolom"
+
+local function has_class(el, name)
+  return el.classes ~= nil and el.classes:includes(name)
+end
+
+local function raw_typst(s) return pandoc.RawBlock("typst", s) end
+local function raw_openxml(s) return pandoc.RawBlock("openxml", s) end
+
+local function meta_string(meta, key, default)
+  local v = meta[key]
+  if v == nil then return default end
+  local s = stringify(v)
+  if s == "" then return default end
+  return s
+end
+
+local function meta_bool(meta, key, default)
+  local v = meta[key]
+  if v == nil then return default end
+  if type(v) == "boolean" then return v end
+  local s = stringify(v):lower()
+  if s == "true" or s == "yes" or s == "1" then return true end
+  if s == "false" or s == "no" or s == "0" then return false end
+  return default
+end
+
+local function xml_escape(s)
+  return (s:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+end
+
+local OPENXML_PAGEBREAK = '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+
+local function pagebreak_blocks()
+  if IS_TYPST then
+    return { raw_typst("#pagebreak(weak: true)") }
+  elseif IS_DOCX then
+    return { raw_openxml(OPENXML_PAGEBREAK) }
+  else
+    return { pandoc.Div({}, pandoc.Attr("", { "pagebreak" })) }
+  end
+end
+
+local function is_pagebreak(b)
+  return b ~= nil and b.t == "Div" and has_class(b, "pagebreak")
+end
+
+------------------------------------------------------------------------------
+-- Cross references: @tbl-x / @fig-x -> "Tabel 3.1" taken from the caption text.
+------------------------------------------------------------------------------
+
+local CAPTION_WORDS = { "Tabel", "Gambar", "Grafik", "Diagram", "Bagan", "Lampiran", "Table", "Figure" }
+
+local function caption_label(blocks)
+  local text = stringify(blocks or {})
+  for _, w in ipairs(CAPTION_WORDS) do
+    local found = text:match("^%s*(" .. w .. "%s+[%w][%w%.%-]*)")
+    if found then
+      return (found:gsub("[%.%-]+$", ""))
+    end
+  end
+  return nil
+end
+
+local function collect_labels(doc)
+  local labels = {}
+  doc:walk({
+    Table = function(t)
+      if t.identifier ~= "" then
+        labels[t.identifier] = caption_label(t.caption.long) or stringify(t.caption.long)
+      end
+    end,
+    Figure = function(f)
+      if f.identifier ~= "" then
+        labels[f.identifier] = caption_label(f.caption.long) or stringify(f.caption.long)
+      end
+    end,
+    Image = function(img)
+      if img.identifier ~= "" and labels[img.identifier] == nil then
+        labels[img.identifier] = caption_label(img.caption) or stringify(img.caption)
+      end
+    end,
+  })
+  return labels
+end
+
+local function resolve_cites(doc, labels)
+  return doc:walk({
+    Cite = function(c)
+      local out = pandoc.Inlines({})
+      for i, citation in ipairs(c.citations) do
+        local label = labels[citation.id]
+        if label == nil or label == "" then
+          -- Unknown reference: print exactly what was written.
+          return c.content
+        end
+        if i > 1 then out:insert(pandoc.Str("; ")) end
+        out:extend(citation.prefix or {})
+        if citation.prefix and #citation.prefix > 0 then out:insert(pandoc.Space()) end
+        out:insert(pandoc.Link(pandoc.Inlines({ pandoc.Str(label) }), "#" .. citation.id))
+        out:extend(citation.suffix or {})
+      end
+      return out
+    end,
+  })
+end
+
+-- Under Quarto, identifiers starting with fig-/tbl- would make Quarto number the caption
+-- ("Tabel 1: Tabel 3.1 ..."). The caption already carries its number, so rename them.
+local function quarto_neutralise_ids(doc)
+  local function rename(id)
+    if id:match("^tbl%-") or id:match("^fig%-") then return "lkj-" .. id end
+    return id
+  end
+  return doc:walk({
+    Table = function(t) t.identifier = rename(t.identifier); return t end,
+    Figure = function(f) f.identifier = rename(f.identifier); return f end,
+    Image = function(i) i.identifier = rename(i.identifier); return i end,
+    Link = function(l)
+      if l.target:match("^#") then l.target = "#" .. rename(l.target:sub(2)) end
+      return l
+    end,
+  })
+end
+
+------------------------------------------------------------------------------
+-- Signature blocks
+------------------------------------------------------------------------------
+
+local function trim_inlines(inls)
+  while #inls > 0 and (inls[1].t == "Space" or inls[1].t == "SoftBreak") do inls:remove(1) end
+  while #inls > 0 and (inls[#inls].t == "Space" or inls[#inls].t == "SoftBreak") do inls:remove(#inls) end
+  return inls
+end
+
+-- Split the div's paragraphs into single lines (each source line is one line of the block).
+local function signature_lines(blocks)
+  local lines = {}
+  for _, b in ipairs(blocks) do
+    if b.t == "Para" or b.t == "Plain" then
+      local cur = pandoc.Inlines({})
+      for _, il in ipairs(b.content) do
+        if il.t == "LineBreak" or il.t == "SoftBreak" then
+          table.insert(lines, trim_inlines(cur))
+          cur = pandoc.Inlines({})
+        else
+          cur:insert(il)
+        end
+      end
+      table.insert(lines, trim_inlines(cur))
+    elseif b.t == "LineBlock" then
+      for _, l in ipairs(b.content) do table.insert(lines, trim_inlines(pandoc.Inlines(l))) end
+    else
+      table.insert(lines, b)
+    end
+  end
+  local kept = {}
+  for _, l in ipairs(lines) do
+    if l.t ~= nil then -- a block (image of a stamp, ...)
+      table.insert(kept, l)
+    elseif stringify(l):match("%S") then
+      table.insert(kept, l)
+    end
+  end
+  return kept
+end
+
+local function is_name_line(l)
+  if l.t ~= nil then return false end
+  local strong = false
+  for _, il in ipairs(l) do
+    if il.t == "Strong" then
+      strong = true
+    elseif il.t ~= "Space" then
+      return false
+    end
+  end
+  return strong
+end
+
+local function spacer_index(lines)
+  for i, l in ipairs(lines) do
+    if i > 1 and is_name_line(l) then return i end
+  end
+  return nil
+end
+
+-- Build the signature content in the target format.
+-- grouped: true inside .signatures (the block takes the whole grid cell).
+local function render_signature(div, grouped)
+  local lines = signature_lines(div.content)
+  local space_at = spacer_index(lines)
+  local blocks = pandoc.Blocks({})
+
+  if IS_TYPST then
+    if grouped then
+      blocks:insert(raw_typst("#block(breakable: false, width: 100%)[#set align(center)\n#set par(spacing: 0.6em, justify: false)"))
+    else
+      blocks:insert(raw_typst("#block(breakable: false, width: 100%, above: 2em)[#align(right)[#block(width: 50%)[#set align(center)\n#set par(spacing: 0.6em, justify: false)"))
+    end
+    for i, l in ipairs(lines) do
+      if i == space_at then blocks:insert(raw_typst("#v(3.2em)")) end
+      if l.t ~= nil then blocks:insert(l) else blocks:insert(pandoc.Para(l)) end
+    end
+    blocks:insert(raw_typst(grouped and "]" or "]]]"))
+    return blocks
+  end
+
+  if IS_DOCX then
+    local style = grouped and DOCX_STYLE_SIGNATURE_COL or DOCX_STYLE_SIGNATURE
+    local inner = pandoc.Blocks({})
+    for i, l in ipairs(lines) do
+      if i == space_at then
+        for _ = 1, 3 do inner:insert(pandoc.Para({ pandoc.Str("\u{00A0}") })) end
+      end
+      if l.t ~= nil then inner:insert(l) else inner:insert(pandoc.Para(l)) end
+    end
+    if not grouped then inner:insert(1, pandoc.Para({ pandoc.Str("\u{00A0}") })) end
+    return { pandoc.Div(inner, pandoc.Attr("", {}, { ["custom-style"] = style })) }
+  end
+
+  -- HTML (and any other format): a div the stylesheet lays out.
+  local inner = pandoc.Blocks({})
+  for i, l in ipairs(lines) do
+    if i == space_at then inner:insert(pandoc.Div({}, pandoc.Attr("", { "signature-space" }))) end
+    if l.t ~= nil then inner:insert(l) else inner:insert(pandoc.Para(l)) end
+  end
+  local classes = { "signature" }
+  if space_at == nil then table.insert(classes, "signature-nospace") end
+  return { pandoc.Div(inner, pandoc.Attr(div.identifier, classes)) }
+end
+
+local function render_signatures(div)
+  local sigs = {}
+  local others = pandoc.Blocks({})
+  for _, b in ipairs(div.content) do
+    if b.t == "Div" and has_class(b, "signature") then
+      table.insert(sigs, b)
+    else
+      others:insert(b)
+    end
+  end
+  if #sigs == 0 then
+    -- Nothing to lay out side by side: treat the whole div as one signature.
+    return render_signature(div, false)
+  end
+
+  local out = pandoc.Blocks({})
+  out:extend(others)
+
+  if IS_TYPST then
+    local ncol = #sigs
+    local cols = {}
+    for _ = 1, ncol do table.insert(cols, "1fr") end
+    out:insert(raw_typst("#block(breakable: false, width: 100%, above: 2em)[#grid(columns: (" ..
+      table.concat(cols, ", ") .. ",), column-gutter: 2em,"))
+    for i, s in ipairs(sigs) do
+      out:insert(raw_typst("["))
+      out:extend(render_signature(s, true))
+      out:insert(raw_typst(i < ncol and "]," or "]"))
+    end
+    out:insert(raw_typst(")]"))
+    return out
+  end
+
+  if IS_DOCX then
+    -- A borderless table (no header row) with one cell per signature.
+    local cells = {}
+    local colspecs = {}
+    for _, s in ipairs(sigs) do
+      table.insert(cells, pandoc.Cell(render_signature(s, true), pandoc.AlignCenter))
+      table.insert(colspecs, { pandoc.AlignCenter, 1.0 / #sigs })
+    end
+    local body = { attr = pandoc.Attr(), body = { pandoc.Row(cells) }, head = {}, row_head_columns = 0 }
+    local tbl = pandoc.Table(pandoc.Caption(), colspecs, pandoc.TableHead(), { body }, pandoc.TableFoot())
+    out:insert(pandoc.Para({ pandoc.Str("\u{00A0}") }))
+    out:insert(tbl)
+    return out
+  end
+
+  local inner = pandoc.Blocks({})
+  for _, s in ipairs(sigs) do inner:extend(render_signature(s, true)) end
+  out:insert(pandoc.Div(inner, pandoc.Attr(div.identifier, { "signatures" })))
+  return out
+end
+
+------------------------------------------------------------------------------
+-- Cover
+------------------------------------------------------------------------------
+
+local COVER_SIZES = { "22pt", "17pt", "14pt", "13pt", "12pt", "12pt" }
+
+-- Headings inside the cover are display text, not sections (they must not enter the TOC).
+local function cover_content(blocks)
+  return pandoc.Blocks(blocks):walk({
+    Header = function(h)
+      local lvl = math.min(h.level, 6)
+      if IS_TYPST then
+        return {
+          raw_typst("#block(above: 1.2em, below: 1.2em)[#set text(size: " .. COVER_SIZES[lvl] .. ", weight: \"bold\")"),
+          pandoc.Para(h.content),
+          raw_typst("]"),
+        }
+      end
+      return pandoc.Div({ pandoc.Para({ pandoc.Strong(h.content) }) }, pandoc.Attr("", { "cover-h" .. lvl }))
+    end,
+  })
+end
+
+local function render_cover(div)
+  local content = cover_content(div.content)
+  if IS_TYPST then
+    local out = pandoc.Blocks({})
+    out:insert(raw_typst("#page(numbering: none, header: none, footer: none)[#set align(center + horizon)\n#set par(justify: false)\n#set text(size: 1.15em)"))
+    out:extend(content)
+    out:insert(raw_typst("]"))
+    return out
+  end
+  if IS_DOCX then
+    return { pandoc.Div(content, pandoc.Attr("", {}, { ["custom-style"] = DOCX_STYLE_COVER })) }
+  end
+  return { pandoc.Div(content, pandoc.Attr(div.identifier, { "cover" })) }
+end
+
+local function docx_toc(title, depth)
+  return raw_openxml(
+    '<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents"/><w:docPartUnique/></w:docPartObj></w:sdtPr>' ..
+    '<w:sdtContent><w:p><w:pPr><w:pStyle w:val="TOCHeading"/></w:pPr><w:r><w:t xml:space="preserve">' ..
+    xml_escape(title) .. '</w:t></w:r></w:p>' ..
+    '<w:p><w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/><w:instrText xml:space="preserve">TOC \\o &quot;1-' ..
+    tostring(depth) .. '&quot; \\h \\z \\u</w:instrText><w:fldChar w:fldCharType="separate"/>' ..
+    '<w:fldChar w:fldCharType="end"/></w:r></w:p></w:sdtContent></w:sdt>')
+end
+
+------------------------------------------------------------------------------
+-- Main
+------------------------------------------------------------------------------
+
+local function transform_blocks(doc)
+  return doc:walk({
+    traverse = "topdown",
+    Div = function(div)
+      if has_class(div, "signatures") then
+        return render_signatures(div), false
+      elseif has_class(div, "signature") then
+        return render_signature(div, false), false
+      elseif has_class(div, "pagebreak") then
+        return pagebreak_blocks(), false
+      elseif has_class(div, "cover") then
+        return render_cover(div), false
+      end
+      return nil
+    end,
+  })
+end
+
+local function tidy_tables(doc)
+  return doc:walk({
+    Table = function(t)
+      -- Size columns by their content in every engine (pipe-table dash counts are not a
+      -- layout intention).
+      for i, spec in ipairs(t.colspecs) do
+        t.colspecs[i] = { spec[1], pandoc.ColWidthDefault }
+      end
+      if IS_HTML then
+        return pandoc.Div({ t }, pandoc.Attr("", { "table-wrap" }))
+      end
+      return t
+    end,
+  })
+end
+
+-- DOCX: percentages are made absolute against the text width (pandoc would otherwise
+-- fall back to the image's natural size); figures default to the full text width.
+local function docx_figure_widths(doc, text_width_cm)
+  if not IS_DOCX or text_width_cm == nil then return doc end
+  return doc:walk({
+    Figure = function(fig)
+      return fig:walk({
+        Image = function(img)
+          local w = img.attributes.width
+          if w == nil and img.attributes.height == nil then w = "100%" end
+          local pct = w and tonumber(w:match("^%s*([%d%.]+)%s*%%%s*$"))
+          if pct then
+            img.attributes.width = string.format("%.2fcm", text_width_cm * math.min(pct, 100) / 100)
+            img.attributes.height = nil
+          end
+          return img
+        end,
+      })
+    end,
+  })
+end
+
+-- Typst reads "1. ", "- ", "+ ", "= " and "/ " at the start of a line or of a content
+-- block as list/enum/heading/term markup. Pandoc escapes them at the start of a paragraph,
+-- but not inside #heading(...)[...], table cells or #emph[...]: a heading "1. Capaian"
+-- or a cell "- Belanja" would turn into a list. Escape them wherever a line can start.
+local function typst_escape_markers(doc)
+  if not IS_TYPST then return doc end
+  local function is_gap(el)
+    return el == nil or el.t == "Space" or el.t == "SoftBreak" or el.t == "LineBreak"
+  end
+  return doc:walk({
+    Inlines = function(inlines)
+      for i = 1, #inlines do
+        local el = inlines[i]
+        local prev = inlines[i - 1]
+        local at_start = (i == 1) or prev.t == "LineBreak" or prev.t == "SoftBreak"
+        if at_start and el.t == "Str" and is_gap(inlines[i + 1])
+            and (el.text:match("^%d+%.$") or el.text:match("^[-+=/]$")) then
+          inlines[i] = pandoc.RawInline("typst", "\\" .. el.text)
+        end
+      end
+      return inlines
+    end,
+  })
+end
+
+local function fix_images(doc, base)
+  if not IS_TYPST then return doc end
+  -- Figures (charts) span the text width unless the Markdown gives a width.
+  doc = doc:walk({
+    Figure = function(fig)
+      return fig:walk({
+        Image = function(img)
+          if img.attributes.width == nil and img.attributes.height == nil then
+            img.attributes.width = "100%"
+          end
+          return img
+        end,
+      })
+    end,
+  })
+  if base == nil then return doc end
+  return doc:walk({
+    Image = function(img)
+      local src = img.src
+      if src:match("^%a[%w+.-]*:") and not src:match("^file:") then
+        -- Remote/data images cannot be read by the typst compiler: show the description.
+        return pandoc.Emph(img.caption)
+      end
+      src = src:gsub("^file://", "")
+      if src:sub(1, 1) ~= "/" then
+        src = base:gsub("/+$", "") .. "/" .. src
+      end
+      img.src = src
+      return img
+    end,
+  })
+end
+
+function Pandoc(doc)
+  local meta = doc.meta
+  local embedded = not IN_QUARTO
+
+  -- 1. Cross references (before anything renames identifiers).
+  local labels = collect_labels(doc)
+  doc = resolve_cites(doc, labels)
+  if IN_QUARTO then doc = quarto_neutralise_ids(doc) end
+
+  -- 2. Pull the cover out of the body (first .cover div at top level), and drop a page
+  --    break written right after it (the cover already ends its page).
+  local cover = nil
+  local blocks = pandoc.Blocks({})
+  local i = 1
+  while i <= #doc.blocks do
+    local b = doc.blocks[i]
+    if cover == nil and b.t == "Div" and has_class(b, "cover") then
+      cover = b
+      if is_pagebreak(doc.blocks[i + 1]) then i = i + 1 end
+    else
+      blocks:insert(b)
+    end
+    i = i + 1
+  end
+
+  -- 3. Optional position of the table of contents: an empty ::: {.toc} div. What comes
+  --    before it (Kata Pengantar, Ikhtisar Eksekutif) is front matter, printed between
+  --    the cover and the Daftar Isi.
+  local front = nil
+  for idx, b in ipairs(blocks) do
+    if b.t == "Div" and has_class(b, "toc") then
+      front = pandoc.Blocks({})
+      local rest = pandoc.Blocks({})
+      for j = 1, idx - 1 do front:insert(blocks[j]) end
+      for j = idx + 1, #blocks do rest:insert(blocks[j]) end
+      if is_pagebreak(front[#front]) then front:remove(#front) end
+      if is_pagebreak(rest[1]) then rest:remove(1) end
+      blocks = rest
+      break
+    end
+  end
+
+  -- 4. Format-specific rendering of the custom divs, tables and images.
+  local resource_dir = meta_string(meta, "lkj-resource-dir", nil)
+  local text_width = tonumber(meta_string(meta, "lkj-text-width-cm", ""))
+  local function render_blocks(bs)
+    local d = pandoc.Pandoc(bs, meta)
+    d = transform_blocks(d)
+    d = tidy_tables(d)
+    d = typst_escape_markers(d)
+    d = fix_images(d, resource_dir)
+    d = docx_figure_widths(d, text_width)
+    return d.blocks
+  end
+  local body = render_blocks(blocks)
+  local rendered_cover = cover and render_blocks({ cover }) or nil
+  local rendered_front = (front and #front > 0) and render_blocks(front) or nil
+
+  if IS_DOCX then
+    local out = pandoc.Blocks({})
+    if rendered_cover then
+      out:extend(rendered_cover)
+      out:insert(raw_openxml(OPENXML_PAGEBREAK))
+      -- The cover replaces pandoc's title block (title/subtitle/author/date paragraphs).
+      meta.title = nil
+      meta.subtitle = nil
+      meta.author = nil
+      meta.date = nil
+    end
+    if rendered_front then
+      out:extend(rendered_front)
+      out:insert(raw_openxml(OPENXML_PAGEBREAK))
+    end
+    if meta_bool(meta, "lkj-toc", false) then
+      local depth = tonumber(meta_string(meta, "lkj-toc-depth", "2")) or 2
+      out:insert(docx_toc(meta_string(meta, "toc-title", "Daftar Isi"), depth))
+      out:insert(raw_openxml(OPENXML_PAGEBREAK))
+    end
+    out:extend(body)
+    -- Every chapter (level-1 heading, "BAB ...") starts on a new page.
+    local final = pandoc.Blocks({})
+    for _, b in ipairs(out) do
+      if b.t == "Header" and b.level == 1 and #final > 0 then
+        local prev = final[#final]
+        if not (prev.t == "RawBlock" and prev.text == OPENXML_PAGEBREAK) then
+          final:insert(raw_openxml(OPENXML_PAGEBREAK))
+        end
+      end
+      final:insert(b)
+    end
+    body = final
+  elseif embedded and (IS_TYPST or IS_HTML) then
+    -- Our templates place cover and front matter before the table of contents.
+    if rendered_cover then meta["lkj-cover"] = pandoc.MetaBlocks(rendered_cover) end
+    if rendered_front then meta["lkj-front"] = pandoc.MetaBlocks(rendered_front) end
+  else
+    local out = pandoc.Blocks({})
+    if rendered_cover then out:extend(rendered_cover) end
+    if rendered_front then out:extend(rendered_front) end
+    out:extend(body)
+    body = out
+  end
+
+  if IN_QUARTO and IS_TYPST then
+    -- Quarto's own typst template: add the rules lkj.typ would otherwise provide.
+    body:insert(1, raw_typst(table.concat({
+      "#set figure(numbering: none)",
+      "#show figure: set block(breakable: true)",
+      "#set par(justify: false)",
+      "#set text(hyphenate: false)",
+      "#show table: set text(size: 9pt)",
+      "#show heading.where(level: 1): it => { pagebreak(weak: true); it }",
+    }, "\n")))
+  end
+
+  return pandoc.Pandoc(body, meta)
+end

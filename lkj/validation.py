@@ -1,0 +1,494 @@
+"""Reading and validating every input of one report.
+
+Each input file has a column specification (below); every cell is converted with the parsers of
+:mod:`lkj.reading`, so a problem names its file, row, column and value. Cross-file rules follow.
+All problems are collected and raised together as one :class:`ValidationError`; warnings do not
+stop the report and are listed in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from lkj import anggaran, desa, kinerja
+from lkj.errors import LkjError, Problem, ValidationError
+from lkj.params import ReportId
+from lkj.reading import (ROW, NumberFormatError, Table, decode, parse_date, parse_number,
+                         read_table, to_sen)
+
+NARASI = ("kata_pengantar", "latar_belakang", "maksud_tujuan", "gambaran_umum",
+          "permasalahan_utama", "visi_misi", "analisis_penyebab", "efisiensi",
+          "program_pendukung", "penutup")
+DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+STATUS_KEGIATAN = ("ditindaklanjuti", "belum")
+PERAN = ("penandatangan", "mengetahui")
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    kind: str = "text"        # text | int | decimal | money | date | choice
+    required: bool = False    # the cell must not be empty
+    choices: tuple[str, ...] = ()
+
+
+_TW_TARGETS = [Col(f"target_tw{i}", "decimal") for i in range(1, 5)]
+SPECS: dict[str, list[Col]] = {
+    "desa": [Col("no", "int"), Col("nama_desa", required=True), Col("kode_desa")],
+    "pejabat": [Col("peran", "choice", True, PERAN), Col("jabatan", required=True),
+                Col("nama", required=True), Col("nip")],
+    "pegawai": [Col("status", required=True), Col("jumlah", "int", True)],
+    "perjanjian_kinerja": [
+        Col("no", "int", True), Col("sasaran", required=True), Col("indikator_id", required=True),
+        Col("indikator", required=True), Col("satuan", required=True),
+        Col("polaritas", "choice", True, kinerja.POLARITAS), Col("target", "decimal", True),
+        *_TW_TARGETS, Col("target_renstra", "decimal"),
+        Col("cara_hitung", "choice", True, kinerja.CARA_HITUNG),
+        Col("label_pembilang"), Col("label_penyebut"), Col("definisi")],
+    "realisasi": [Col("indikator_id", required=True), Col("pembilang", "decimal"),
+                  Col("penyebut", "decimal"), Col("nilai", "decimal"), Col("keterangan")],
+    "kegiatan": [Col("indikator_id", required=True), Col("no", "int"), Col("jenis"),
+                 Col("uraian", required=True), Col("status", "choice", True, STATUS_KEGIATAN)],
+    "dokumen_desa": [Col("indikator_id", required=True), Col("desa", required=True),
+                     Col("dokumen", "choice", True, desa.DOKUMEN),
+                     Col("tahun_anggaran", "int", True), Col("tanggal", "date"),
+                     Col("keterangan")],
+    "anggaran": [Col("kode", required=True), Col("uraian", required=True),
+                 Col("pagu", "money"), Col("realisasi", "money")],
+    "riwayat": [Col("indikator_id", required=True), Col("tahun", "int", True),
+                Col("target", "decimal"), Col("realisasi", "decimal")],
+}
+# Key/value files: (required keys, optional keys)
+KEY_VALUES = {
+    "profil": (("nama_kecamatan", "kabupaten"), ("provinsi", "kode_wilayah", "alamat", "logo")),
+    "laporan": (("tahun", "triwulan", "nama_jabatan", "tempat", "tanggal"), ("unit",)),
+}
+KEC_LEVEL = ("profil", "desa")
+REQUIRED = ("profil", "desa", "laporan", "pejabat", "perjanjian_kinerja", "anggaran")
+
+_HINTS = {
+    "int": "tulis bilangan bulat, mis. 12",
+    "decimal": "tulis angka, mis. 91,50 atau 91.5 (tanpa teks lain)",
+    "money": "tulis jumlah rupiah, mis. 1.517.857.163 atau 784.808.761,00; kosong atau - berarti 0",
+    "date": "tulis tanggal sebagai TTTT-BB-HH (2023-03-31) atau HH/BB/TTTT (31/03/2023)",
+}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str      # relative to the project root
+    sha256: str
+    rows: int
+
+
+@dataclass
+class Inputs:
+    """Validated, typed inputs of one report (money in integer sen, numbers as Decimal)."""
+    rid: ReportId
+    profil: dict[str, str]
+    laporan: dict[str, object]
+    tables: dict[str, pd.DataFrame]
+    narasi: dict[str, str]
+    files: list[SourceFile]
+    warnings: list[Problem] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+
+def _find(folder: Path, name: str) -> Path | None:
+    for ext in (".csv", ".xlsx"):
+        p = folder / f"{name}{ext}"
+        if p.is_file():
+            return p
+    return None
+
+
+def _convert(table: Table, spec: list[Col]) -> pd.DataFrame:
+    """Typed copy of a text table; every bad cell becomes a Problem on ``table``."""
+    frame = table.frame
+    out = pd.DataFrame({ROW: frame[ROW].astype("int64")}) if len(frame) else pd.DataFrame({ROW: []})
+    for col in spec:
+        values = []
+        for raw, row in zip(frame[col.name], frame[ROW]):
+            text = raw if isinstance(raw, (int, float)) else "" if raw is None else str(raw).strip()
+            # "-" means zero for money (SIPD prints it so); anywhere else it is just empty.
+            blank = text == "" or (isinstance(text, str) and text in ("-", "–", "—"))
+            if blank and col.kind == "money" and text != "" and not col.required:
+                values.append(0)
+                continue
+            if blank:
+                if col.required:
+                    table.problem("sel wajib diisi tetapi kosong", row, col.name,
+                                  text or None, _HINTS.get(col.kind, f"isi kolom '{col.name}'"))
+                values.append(None)
+                continue
+            try:
+                values.append(_parse_cell(text, col))
+            except (NumberFormatError, ValueError) as exc:
+                hint = _HINTS.get(col.kind, "")
+                if col.kind == "choice":
+                    hint = "pilih salah satu: " + ", ".join(col.choices)
+                message = {"choice": "nilai tidak termasuk pilihan yang sah",
+                           "date": "bukan tanggal yang sah"}.get(col.kind, "bukan angka yang sah")
+                if "desimal" in str(exc):
+                    message = "jumlah rupiah lebih dari 2 angka desimal (sen)"
+                table.problem(message, row, col.name, raw, hint)
+                values.append(None)
+        out[col.name] = pd.Series(values, index=out.index, dtype=object)
+    return out
+
+
+def _parse_cell(text: object, col: Col) -> object:
+    if col.kind == "text":
+        return " ".join(str(text).split())
+    if col.kind == "choice":
+        wanted = str(text).strip().lower().replace(" ", "_")
+        for choice in col.choices:
+            if choice.lower() == wanted:
+                return choice
+        raise ValueError(text)
+    if col.kind == "date":
+        return parse_date(text)
+    number = parse_number(text)
+    if number is None:
+        return None
+    if col.kind == "int":
+        if number != number.to_integral_value():
+            raise NumberFormatError(text)
+        return int(number)
+    if col.kind == "money":
+        return to_sen(number)
+    return number
+
+
+def _key_values(table: Table, required: tuple[str, ...], optional: tuple[str, ...]) -> dict:
+    values: dict[str, object] = {}
+    for key, value, row in zip(table.frame["kunci"], table.frame["nilai"], table.frame[ROW]):
+        k = str(key).strip().lower().replace(" ", "_")
+        if k in values:
+            table.problem("kunci ganda", row, "kunci", key, "hapus salah satu baris")
+        elif k not in (*required, *optional):
+            table.problem("kunci tidak dikenal", row, "kunci", key,
+                          "kunci yang dikenal: " + ", ".join((*required, *optional)))
+        values[k] = value if not isinstance(value, str) else value.strip()
+    for k in required:
+        if str(values.get(k, "")).strip() == "":
+            table.problem(f"kunci '{k}' belum diisi", None, "nilai",
+                          hint=f"tambahkan baris '{k};<nilai>'")
+    return values
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_inputs(root: Path, rid: ReportId) -> Inputs:
+    """Read and validate everything one report needs; raise ValidationError listing all problems."""
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    files: list[SourceFile] = []
+    tables: dict[str, pd.DataFrame] = {}
+    kv: dict[str, dict] = {}
+    raw_dir = rid.raw_dir(root)
+
+    def label(p: Path) -> str:
+        try:
+            return str(p.relative_to(root))
+        except ValueError:
+            return str(p)
+
+    for name in (*KEY_VALUES, *SPECS):
+        folder = rid.kec_dir(root) if name in KEC_LEVEL else raw_dir
+        path = _find(folder, name)
+        if path is None:
+            if name in REQUIRED:
+                problems.append(Problem(label(folder / f"{name}.csv"), "berkas wajib tidak ada",
+                                        hint="buat berkas ini (lihat docs/data.md untuk kolomnya)"))
+            continue
+        if name in KEY_VALUES:
+            table = read_table(path, label(path), ["kunci", "nilai"])
+            if not table.problems:
+                kv[name] = _key_values(table, *KEY_VALUES[name])
+        else:
+            spec = SPECS[name]
+            table = read_table(path, label(path), [c.name for c in spec if c.required],
+                               [c.name for c in spec if not c.required])
+            if not any(p.row is None or p.row == 1 for p in table.problems):
+                tables[name] = _convert(table, spec)
+        problems += table.problems
+        files.append(SourceFile(label(path), _sha256(path), len(table.frame)))
+
+    narasi = {}
+    for p in sorted((raw_dir / "narasi").glob("*.md")):
+        if p.stem not in NARASI:
+            warnings.append(Problem(label(p), "berkas narasi tidak dikenal dan tidak dipakai",
+                                    hint="nama berkas yang dipakai: "
+                                    + ", ".join(f"{n}.md" for n in NARASI)))
+    for name in NARASI:
+        p = raw_dir / "narasi" / f"{name}.md"
+        if p.is_file():
+            narasi[name] = decode(p.read_bytes()).strip()
+            files.append(SourceFile(label(p), _sha256(p), narasi[name].count("\n") + 1))
+        else:
+            narasi[name] = ""
+
+    if problems:
+        raise ValidationError(problems)
+    for name in SPECS:
+        tables.setdefault(name, pd.DataFrame(columns=[ROW, *(c.name for c in SPECS[name])]))
+    inputs = Inputs(rid, kv.get("profil", {}), kv.get("laporan", {}), tables, narasi, files)
+    problems += _cross_checks(inputs, root, warnings)
+    if problems:
+        raise ValidationError(problems)
+    inputs.warnings = warnings
+    return inputs
+
+
+def _file(inputs: Inputs, name: str) -> str:
+    for f in inputs.files:
+        if Path(f.path).stem == name:
+            return f.path
+    return f"{name}.csv"
+
+
+def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[Problem]:
+    """Rules that need more than one cell or more than one file."""
+    out: list[Problem] = []
+    rid = inputs.rid
+    f = lambda name: _file(inputs, name)  # noqa: E731
+
+    # laporan.csv agrees with the folder it sits in
+    lap = inputs.laporan
+    for key, expected in (("tahun", rid.tahun), ("triwulan", rid.tw)):
+        try:
+            value = int(parse_number(lap.get(key)) or -1)
+        except (NumberFormatError, ValueError, TypeError):
+            value = -1
+        if value != expected:
+            hint = ("triwulan harus 1, 2, 3 atau 4 dan sama dengan folder tw" + str(rid.tw)
+                    if key == "triwulan" else f"isi {expected} sesuai folder {rid.tahun}/")
+            out.append(Problem(f("laporan"), f"{key} tidak sesuai dengan folder data", None,
+                               "nilai", lap.get(key), hint))
+    try:
+        tgl = parse_date(lap.get("tanggal"))
+        if tgl is None or not DATE_MIN <= tgl <= DATE_MAX:
+            raise ValueError
+        lap["tanggal"] = tgl
+    except ValueError:
+        out.append(Problem(f("laporan"), "tanggal penandatanganan bukan tanggal yang sah", None,
+                           "nilai", lap.get("tanggal"), _HINTS["date"]))
+    lap["tahun"], lap["triwulan"] = rid.tahun, rid.tw
+
+    # perjanjian kinerja: unique ids, sensible targets
+    pk = inputs.perjanjian_kinerja
+    ids = set()
+    for r in pk.itertuples(index=False):
+        if r.indikator_id in ids:
+            out.append(Problem(f("perjanjian_kinerja"), "indikator_id ganda", r.baris, "indikator_id",
+                               r.indikator_id, "setiap indikator harus punya id yang berbeda"))
+        ids.add(r.indikator_id)
+        for col in ("target", "target_renstra", *(c.name for c in _TW_TARGETS)):
+            v = getattr(r, col)
+            if v is not None and v < 0:
+                out.append(Problem(f("perjanjian_kinerja"), "target tidak boleh negatif", r.baris,
+                                   col, v, "tulis target 0 atau lebih"))
+
+    present = {Path(x.path).stem for x in inputs.files}
+    for r in pk.itertuples(index=False):
+        if r.cara_hitung in ("komponen", "daftar_kegiatan", "dokumen_desa") and r.satuan != "%":
+            out.append(Problem(f("perjanjian_kinerja"), f"cara_hitung {r.cara_hitung} selalu "
+                               "menghasilkan persentase, jadi satuannya harus %", r.baris, "satuan",
+                               r.satuan, "tulis % atau pakai cara_hitung nilai_langsung"))
+        for needed in ("kegiatan", "dokumen_desa"):
+            wanted = "daftar_kegiatan" if needed == "kegiatan" else needed
+            if r.cara_hitung == wanted and needed not in present:
+                out.append(Problem(f"{rid.raw_dir(root).relative_to(root)}/{needed}.csv",
+                                   f"berkas wajib ada karena indikator {r.indikator_id} memakai "
+                                   f"cara_hitung {wanted}", hint="buat berkas ini (lihat docs/data.md)"))
+
+    def known_id(name: str, frame: pd.DataFrame) -> None:
+        for r in frame.itertuples(index=False):
+            if r.indikator_id not in ids:
+                out.append(Problem(f(name), "indikator_id tidak ada di perjanjian_kinerja", r.baris,
+                                   "indikator_id", r.indikator_id,
+                                   "gunakan salah satu: " + ", ".join(sorted(ids))))
+
+    for name in ("realisasi", "kegiatan", "dokumen_desa", "riwayat"):
+        known_id(name, inputs.tables[name])
+
+    # realisasi rows fit the indicator's cara_hitung
+    real = inputs.realisasi
+    cara = dict(zip(pk["indikator_id"], pk["cara_hitung"]))
+    seen = set()
+    for r in real.itertuples(index=False):
+        if r.indikator_id in seen:
+            out.append(Problem(f("realisasi"), "indikator_id ganda", r.baris, "indikator_id",
+                               r.indikator_id, "satu baris untuk setiap indikator"))
+        seen.add(r.indikator_id)
+        for col in ("pembilang", "penyebut", "nilai"):
+            v = getattr(r, col)
+            if v is not None and v < 0:
+                out.append(Problem(f("realisasi"), "nilai tidak boleh negatif", r.baris, col, v,
+                                   "tulis 0 atau lebih"))
+        how = cara.get(r.indikator_id)
+        if how in ("komponen", "daftar_kegiatan"):
+            if r.penyebut is None or r.penyebut == 0:
+                out.append(Problem(f("realisasi"), "penyebut wajib diisi dan lebih dari 0", r.baris,
+                                   "penyebut", r.penyebut,
+                                   "isi jumlah seluruh aktivitas/obyek yang diukur"))
+            elif r.pembilang is not None and r.pembilang > r.penyebut:
+                out.append(Problem(f("realisasi"), "pembilang lebih besar dari penyebut", r.baris,
+                                   "pembilang", r.pembilang,
+                                   f"pembilang paling banyak {r.penyebut} (penyebut)"))
+        if how == "komponen" and r.pembilang is None:
+            out.append(Problem(f("realisasi"), "pembilang wajib diisi untuk cara_hitung komponen",
+                               r.baris, "pembilang", None, "isi jumlah yang tercapai"))
+        if how == "nilai_langsung" and r.nilai is None:
+            out.append(Problem(f("realisasi"), "nilai wajib diisi untuk cara_hitung nilai_langsung",
+                               r.baris, "nilai", None, "isi realisasi indikator"))
+    for r in pk.itertuples(index=False):
+        if r.cara_hitung in ("komponen", "daftar_kegiatan", "nilai_langsung") and r.indikator_id not in seen:
+            warnings.append(Problem(f("realisasi"), f"indikator {r.indikator_id} belum punya "
+                                    "realisasi; realisasi dan capaiannya dicetak kosong",
+                                    hint="tambahkan barisnya di realisasi.csv"))
+
+    # activity list agrees with the count it supports
+    keg = inputs.kegiatan
+    for r in real.itertuples(index=False):
+        if cara.get(r.indikator_id) == "daftar_kegiatan":
+            listed = int(((keg["indikator_id"] == r.indikator_id)
+                          & (keg["status"] == "ditindaklanjuti")).sum())
+            if r.pembilang is not None and r.pembilang != listed:
+                out.append(Problem(f("realisasi"), "pembilang tidak sama dengan jumlah kegiatan "
+                                   f"berstatus ditindaklanjuti di kegiatan.csv ({listed})", r.baris,
+                                   "pembilang", r.pembilang,
+                                   "kosongkan pembilang (dihitung otomatis) atau samakan isinya"))
+            elif r.penyebut is not None and listed > r.penyebut:
+                out.append(Problem(f("kegiatan"), f"jumlah kegiatan ditindaklanjuti ({listed}) "
+                                   "lebih besar dari penyebut di realisasi.csv", None, "status",
+                                   listed, "periksa daftar kegiatan atau penyebutnya"))
+
+    # village documents: known desa, expected year, plausible dates, no duplicates
+    desa_names: dict[str, str] = {}
+    for r in inputs.desa.itertuples(index=False):
+        if r.nama_desa.lower() in desa_names:
+            out.append(Problem(f("desa"), "nama desa ganda", r.baris, "nama_desa", r.nama_desa,
+                               "setiap desa ditulis sekali"))
+        desa_names[r.nama_desa.lower()] = r.nama_desa
+    seen_docs = set()
+    for r in inputs.dokumen_desa.itertuples(index=False):
+        if r.desa.lower() not in desa_names:
+            out.append(Problem(f("dokumen_desa"), "desa tidak ada di desa.csv", r.baris, "desa",
+                               r.desa, "tulis nama desa persis seperti di desa.csv: "
+                               + ", ".join(desa_names.values())))
+        key = (r.indikator_id, r.desa.lower(), r.dokumen)
+        if key in seen_docs:
+            out.append(Problem(f("dokumen_desa"), "baris ganda untuk desa dan dokumen yang sama",
+                               r.baris, "dokumen", r.dokumen, "hapus salah satu baris"))
+        seen_docs.add(key)
+        expected = desa.tahun_anggaran(r.dokumen, rid.tahun)
+        if r.tahun_anggaran != expected:
+            out.append(Problem(f("dokumen_desa"), f"{r.dokumen} yang jatuh tempo pada tahun "
+                               f"{rid.tahun} adalah {r.dokumen} tahun anggaran {expected}", r.baris,
+                               "tahun_anggaran", r.tahun_anggaran, f"tulis {expected}"))
+        if r.tanggal is not None and not (dt.date(expected - 2, 1, 1) <= r.tanggal
+                                          <= dt.date(rid.tahun + 1, 12, 31)):
+            out.append(Problem(f("dokumen_desa"), "tanggal di luar rentang yang masuk akal", r.baris,
+                               "tanggal", r.tanggal.isoformat(),
+                               "periksa tahunnya; format TTTT-BB-HH"))
+
+    # budget codes: well formed, unique, nested, parents equal the sum of their children
+    out += _check_anggaran(inputs, f("anggaran"), warnings)
+
+    # riwayat: one row per indicator and year, earlier years only
+    seen_years = set()
+    for r in inputs.riwayat.itertuples(index=False):
+        if (r.indikator_id, r.tahun) in seen_years:
+            out.append(Problem(f("riwayat"), "baris ganda untuk indikator dan tahun yang sama",
+                               r.baris, "tahun", r.tahun, "hapus salah satu baris"))
+        seen_years.add((r.indikator_id, r.tahun))
+        if not 2000 <= r.tahun < rid.tahun:
+            out.append(Problem(f("riwayat"), "tahun riwayat harus sebelum tahun laporan", r.baris,
+                               "tahun", r.tahun, f"tulis tahun 2000–{rid.tahun - 1}"))
+
+    # pejabat: exactly one penandatangan
+    n_sign = int((inputs.pejabat["peran"] == "penandatangan").sum())
+    if n_sign != 1:
+        out.append(Problem(f("pejabat"), f"harus ada tepat satu baris berperan penandatangan "
+                           f"(ada {n_sign})", None, "peran", None,
+                           "tandai satu pejabat sebagai penandatangan"))
+    return out
+
+
+def _rp(sen: int | None) -> str:
+    from lkj.formatting import rupiah
+    return "" if sen is None else "Rp" + rupiah(sen)
+
+
+def _check_anggaran(inputs: Inputs, name: str, warnings: list[Problem]) -> list[Problem]:
+    out: list[Problem] = []
+    ang = inputs.anggaran
+    ang["kode"] = ang["kode"].map(anggaran.normalise_kode)
+    codes: dict[str, int] = {}
+    keys: dict[tuple, int] = {}
+    for r in ang.itertuples(index=False):
+        why = anggaran.kode_problem(r.kode)
+        if why:
+            out.append(Problem(name, why, r.baris, "kode", r.kode))
+            continue
+        key = anggaran.sort_key(r.kode)  # 7.01.01.2.01.01 and …0001 are the same sub kegiatan
+        if key in keys:
+            out.append(Problem(name, f"kode ganda (sama dengan baris {keys[key]})", r.baris,
+                               "kode", r.kode, "gabungkan atau hapus salah satu baris"))
+            continue
+        keys[key] = r.baris
+        codes[r.kode] = r.baris
+        for col in ("pagu", "realisasi"):
+            v = getattr(r, col)
+            if v is not None and v < 0:
+                out.append(Problem(name, f"{col} tidak boleh negatif", r.baris, col, _rp(v),
+                                   "tulis 0 atau lebih"))
+    for kode, row in codes.items():
+        p = anggaran.parent(kode)
+        if p is not None and p not in codes:
+            out.append(Problem(name, f"induk kode ini ({p}) tidak ada", row, "kode", kode,
+                               f"tambahkan baris {anggaran.LEVEL_LABEL[anggaran.level(p)].lower()} "
+                               f"{p} beserta uraiannya"))
+    if out:
+        return out  # the roll-up needs well-formed, unique, nested codes
+    ang = ang[ang["kode"].isin(codes)]
+    parents = {anggaran.parent(k) for k in codes}
+    leaf = ang[~ang["kode"].isin(parents)]
+    for r in leaf.itertuples(index=False):
+        if r.pagu is None:
+            out.append(Problem(name, "pagu wajib diisi pada baris rincian", r.baris, "pagu", None,
+                               _HINTS["money"]))
+        elif (r.realisasi or 0) > r.pagu:
+            warnings.append(Problem(name, f"realisasi melebihi pagu pada {r.kode}", r.baris,
+                                    "realisasi", _rp(r.realisasi),
+                                    f"pagu {_rp(r.pagu)}; periksa kembali angka realisasinya"))
+    _, mismatches = anggaran.rollup(ang)
+    for m in mismatches:
+        out.append(Problem(
+            name, f"{m.kolom} baris induk tidak sama dengan jumlah rinciannya "
+            f"({_rp(m.jumlah_anak)})", m.baris, m.kolom, _rp(m.diberikan),
+            "perbaiki rinciannya, atau kosongkan angka baris induk (dihitung otomatis)"))
+    return out
+
+
+def check(root: Path, rid: ReportId) -> Inputs:
+    """Validation only (``lkj check``)."""
+    return load_inputs(root, rid)
+
+
+__all__ = ["Inputs", "SourceFile", "load_inputs", "check", "SPECS", "NARASI", "LkjError"]

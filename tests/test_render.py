@@ -1,0 +1,546 @@
+"""Tests for lkj.render: executed notebook -> HTML / PDF / DOCX (embedded and Quarto engines)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lkj.errors import LkjError
+from lkj import render as R
+
+QUARTO_SKIP_REASON = (
+    "Quarto tidak terpasang: engine quarto diuji hanya bila executable `quarto` ada di PATH"
+)
+
+# What the producer writes (it escapes Markdown in user text before display).
+INJECTION_MD = (
+    r"\<script\>alert(1)\</script\> \#set page(width: 1cm) \$x\$ \@ref \<lbl\> \*b\* \_i\_"
+)
+INJECTION_LITERALS = ["#set page(width: 1cm)", "$x$", "@ref", "<lbl>", "*b*", "_i_"]
+
+META = (
+    "---\n"
+    'title: "Laporan Kinerja Camat Triwulan II Tahun 2023"\n'
+    'subtitle: "Kecamatan Candipuro"\n'
+    'author: "Pemerintah Kabupaten Lumajang"\n'
+    'date: "23 Agustus 2023"\n'
+    "lang: id\n"
+    "---"
+)
+
+COVER = (
+    "::: {.cover}\n"
+    "**LAPORAN KINERJA**\n\n"
+    "**CAMAT CANDIPURO**\n\n"
+    "Triwulan II Tahun 2023\n\n"
+    "PEMERINTAH KABUPATEN LUMAJANG\n"
+    ":::\n\n"
+    "::: {.pagebreak}\n"
+    ":::"
+)
+
+BODY = (
+    "# BAB I PENDAHULUAN {.unnumbered}\n\n"
+    "## A. Capaian Kinerja {.unnumbered}\n\n"
+    "Kecamatan Candipuro merupakan perangkat daerah yang dipimpin oleh Camat dan "
+    "bertanggung jawab kepada Bupati melalui Sekretaris Daerah. Rincian capaian "
+    "disajikan pada @tbl-capaian.\n\n"
+    "| No | Uraian | Anggaran (Rp) | Realisasi (Rp) | Capaian |\n"
+    "|---:|:-------|--------------:|---------------:|--------:|\n"
+    "| 1 | Belanja Operasi | 2.752.150.911 | 1.483.210.000 | 53,89% |\n"
+    f"| 2 | {INJECTION_MD} | 1.000 | 500 | 50,00% |\n"
+    "| 3 | - Belanja modal | 0 | 0 | 0,00% |\n\n"
+    ": Tabel 3.1 Capaian Kinerja {#tbl-capaian}\n\n"
+    "![Gambar 3.1 Target dan realisasi](figures/gambar-3-1.png){#fig-target width=90%}\n\n"
+    "### 1. Capaian Indikator Kinerja Utama {.unnumbered}\n\n"
+    "*+ catatan* tambahan.\n\n"
+    "::: {.pagebreak}\n"
+    ":::\n\n"
+    "# BAB II PENUTUP {.unnumbered}\n\n"
+    "Demikian laporan ini disusun.\n\n"
+    "::: {.signature}\n"
+    "Candipuro, 23 Agustus 2023\n\n"
+    "Camat Candipuro\n\n"
+    "**NAMA CAMAT**\n\n"
+    "NIP. 19700101 199001 1 001\n"
+    ":::\n\n"
+    "::: {.signatures}\n"
+    "::: {.signature}\n"
+    "Mengetahui,\\\nCamat Candipuro\n\n**NAMA ATASAN**\\\nNIP. 19700101 199001 1 001\n"
+    ":::\n\n"
+    "::: {.signature}\n"
+    "Candipuro, 23 Agustus 2023\\\nKasi Pemerintahan\n\n**NAMA KASI**\\\nNIP. 19800202 200501 1 002\n"
+    ":::\n"
+    ":::"
+)
+
+
+def _png(width: int = 24, height: int = 12) -> bytes:
+    """A tiny valid PNG (solid blue), written without any imaging library."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + bytes((31, 58, 110)) * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _md_output(text: str):
+    return nbformat.v4.new_output(
+        "display_data",
+        data={"text/markdown": text, "text/plain": "<IPython.core.display.Markdown object>"},
+    )
+
+
+def make_notebook(directory: Path, body: str = BODY, cover: str = COVER) -> Path:
+    """An executed notebook as papermill leaves it: report in Markdown outputs, plus noise."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "figures").mkdir(exist_ok=True)
+    (directory / "figures" / "gambar-3-1.png").write_bytes(_png())
+    cells = [
+        nbformat.v4.new_code_cell("tampilkan_metadata()", outputs=[_md_output(META)]),
+        nbformat.v4.new_code_cell(
+            "tampilkan_sampul()",
+            outputs=[
+                _md_output(cover),
+                nbformat.v4.new_output("stream", name="stderr", text="WARNING noise\n"),
+            ],
+        ),
+        nbformat.v4.new_code_cell(
+            "import pandas as pd\ndf_rahasia = hitung()",
+            outputs=[
+                nbformat.v4.new_output(
+                    "execute_result", data={"text/plain": "PLAINONLY repr"}, execution_count=3
+                ),
+                nbformat.v4.new_output("stream", name="stdout", text="STDOUT noise\n"),
+            ],
+        ),
+        nbformat.v4.new_code_cell(
+            "tampilkan_isi()",
+            outputs=[
+                _md_output(BODY if body is None else body),
+                nbformat.v4.new_output(
+                    "error", ename="ValueError", evalue="ERRORNOISE",
+                    traceback=["Traceback ERRORNOISE"],
+                ),
+            ],
+        ),
+    ]
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("Catatan analis: ANALYST NOTE"), *cells],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    path = directory / "laporan.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def _pdf_text(path: Path) -> tuple[str, list]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    return "\n".join(page.extract_text() or "" for page in reader.pages), reader.pages
+
+
+def _docx_xml(path: Path, part: str = "word/document.xml") -> str:
+    with zipfile.ZipFile(path) as z:
+        return z.read(part).decode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def notebook(tmp_path_factory) -> Path:
+    return make_notebook(tmp_path_factory.mktemp("nb"))
+
+
+@pytest.fixture(scope="module")
+def rendered(notebook, tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("out")
+    return R.render(notebook, out, "lkj-candipuro", engine="embedded")
+
+
+# ---- notebook_to_markdown ----------------------------------------------------------------
+
+
+def test_notebook_to_markdown_keeps_only_markdown_outputs(notebook):
+    meta, body = R.notebook_to_markdown(notebook)
+    assert meta["title"] == "Laporan Kinerja Camat Triwulan II Tahun 2023"
+    assert meta["subtitle"] == "Kecamatan Candipuro"
+    assert meta["lang"] == "id"
+    assert body.index("::: {.cover}") < body.index("# BAB I PENDAHULUAN") < body.index("# BAB II")
+    assert "title:" not in body
+    for noise in ("IPython", "WARNING noise", "STDOUT noise", "PLAINONLY", "ERRORNOISE",
+                  "df_rahasia", "ANALYST NOTE", "Traceback"):
+        assert noise not in body
+
+
+def test_notebook_to_markdown_image_outputs(tmp_path):
+    import base64
+
+    png = base64.b64encode(_png()).decode()
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("m", outputs=[_md_output(META)]),
+        nbformat.v4.new_code_cell("plot()", outputs=[
+            nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}),
+        ]),
+    ])
+    path = tmp_path / "gambar.ipynb"
+    nbformat.write(nb, str(path))
+    _, inline = R.notebook_to_markdown(path)
+    assert "data:image/png;base64," in inline
+    _, body = R.notebook_to_markdown(path, assets_dir=tmp_path / "aset")
+    assert (tmp_path / "aset" / "keluaran-1.png").read_bytes() == _png()
+    assert "keluaran-1.png" in body and "<Figure>" not in body
+
+
+def test_unexecuted_notebook_is_an_error(tmp_path):
+    path = tmp_path / "kosong.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), str(path))
+    with pytest.raises(LkjError, match="dieksekusi"):
+        R.notebook_to_markdown(path)
+
+
+# ---- embedded engine: HTML ---------------------------------------------------------------
+
+
+def test_render_returns_the_three_files(rendered):
+    assert set(rendered) == {"html", "pdf", "docx"}
+    for fmt, path in rendered.items():
+        assert path.name == f"lkj-candipuro.{fmt}"
+        assert path.is_file() and path.stat().st_size > 0
+
+
+def test_html_content(rendered):
+    html = rendered["html"].read_text(encoding="utf-8")
+    flat = _squash(html)
+    assert '<html lang="id">' in html
+    assert "<table" in html
+    assert "2.752.150.911" in html and "53,89%" in html
+    assert html.count("Tabel 3.1 Capaian Kinerja") == 1  # caption exactly once, no prefix
+    assert "data:image/png;base64" in html  # self-contained
+    assert "Daftar Isi" in html and 'id="TOC"' in html
+    assert "Gambar 3.1 Target dan realisasi" in html
+    assert 'class="signature"' in html and 'class="signatures"' in html
+    assert 'class="cover"' in html
+    assert "<script" not in html.lower()  # no JavaScript at all, injected or ours
+    for bad in ("IPython", "WARNING noise", "STDOUT noise", "PLAINONLY", "ERRORNOISE",
+                "df_rahasia", "tampilkan_", "ANALYST NOTE", "Table 1", "Figure 1", "Contents"):
+        assert bad not in html, bad
+    # @tbl-capaian resolved to the number written in the caption, as a link
+    assert re.search(r'<a href="#tbl-capaian"[^>]*>Tabel 3\.1</a>', flat)
+
+
+def test_html_injection_is_literal(rendered):
+    flat = _squash(rendered["html"].read_text(encoding="utf-8"))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in flat
+    for lit in INJECTION_LITERALS:
+        assert lit.replace("<", "&lt;").replace(">", "&gt;") in flat, lit
+
+
+def test_html_css_and_print_settings(rendered):
+    html = rendered["html"].read_text(encoding="utf-8")
+    assert "@page { size: 210mm 297mm; margin: 2.5cm 2.5cm 2.5cm 2.5cm; }" in html
+    assert "table-header-group" in html  # lkj.css embedded
+    assert 'class="table-wrap"' in html
+
+
+# ---- embedded engine: PDF ----------------------------------------------------------------
+
+
+def test_pdf_content(rendered):
+    text, pages = _pdf_text(rendered["pdf"])
+    flat = _squash(text)
+    assert len(pages) >= 2
+    assert "2.752.150.911" in flat and "53,89%" in flat
+    assert "Daftar Isi" in flat
+    assert "Tabel 3.1 Capaian Kinerja" in flat
+    assert "Gambar 3.1 Target dan realisasi" in flat
+    assert "NAMA CAMAT" in flat and "NIP. 19700101 199001 1 001" in flat
+    for bad in ("Tabel 1:", "Gambar 1:", "Figure", "Table 1", "Contents", "IPython",
+                "WARNING noise", "ERRORNOISE", "PLAINONLY"):
+        assert bad not in flat, bad
+
+
+def test_pdf_layout(rendered):
+    text, pages = _pdf_text(rendered["pdf"])
+    # A4 everywhere (the injected "#set page(width: 1cm)" did not run)
+    for page in pages:
+        assert abs(float(page.mediabox.width) - 595.3) < 1
+        assert abs(float(page.mediabox.height) - 841.9) < 1
+    cover = pages[0].extract_text()
+    assert "LAPORAN KINERJA" in cover
+    assert not re.search(r"(?m)^\s*\d+\s*$", cover)  # no page number on the cover
+    assert "Daftar Isi" in pages[1].extract_text()
+    # BAB II starts a new page, after a page with BAB I
+    bab2 = [i for i, p in enumerate(pages) if "BAB II PENUTUP" in (p.extract_text() or "")]
+    assert bab2 and bab2[-1] > 2
+
+
+def test_pdf_line_start_markup_is_literal(rendered):
+    """Typst list/enum markers at the start of headings, cells and emphasis stay text."""
+    text, _ = _pdf_text(rendered["pdf"])
+    lines = [line.strip() for line in text.splitlines()]
+    assert "1. Capaian Indikator Kinerja Utama" in lines
+    assert "- Belanja modal" in _squash(text)
+    assert "+ catatan tambahan." in _squash(text)
+    assert "•" not in text
+
+
+def test_pdf_injection_is_literal(rendered):
+    text, _ = _pdf_text(rendered["pdf"])
+    flat = _squash(text)
+    assert "<script>alert(1)</script>" in flat
+    for lit in INJECTION_LITERALS:
+        assert lit in flat, lit
+
+
+def test_pdf_fonts_are_embedded_typst_fonts(rendered):
+    _, pages = _pdf_text(rendered["pdf"])
+    fonts = set()
+    for page in pages:
+        for font in (page.get("/Resources", {}).get("/Font", {}) or {}).values():
+            fonts.add(str(font.get_object().get("/BaseFont")))
+    assert any("Libertinus" in f for f in fonts), fonts
+
+
+# ---- embedded engine: DOCX ---------------------------------------------------------------
+
+
+def test_docx_content(rendered):
+    xml = _docx_xml(rendered["docx"])
+    assert "<w:tbl>" in xml
+    assert "2.752.150.911" in xml and "53,89%" in xml
+    assert xml.count("Tabel 3.1 Capaian Kinerja") >= 1
+    assert "Daftar Isi" in xml and "TOC \\o" in xml
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in xml
+    assert "#set page(width: 1cm) $x$" in _squash(xml)
+    assert 'w:pStyle w:val="Sampul"' in xml and "TandaTangan" in xml
+    assert '<w:pgSz w:w="11906" w:h="16838"/>' in xml  # A4 from _quarto.yml
+    for bad in ("IPython", "WARNING noise", "ERRORNOISE", "PLAINONLY", "Table 1", "Figure 1"):
+        assert bad not in xml, bad
+    with zipfile.ZipFile(rendered["docx"]) as z:
+        assert any(n.startswith("word/media/") for n in z.namelist())  # the figure
+    core = _docx_xml(rendered["docx"], "docProps/core.xml")
+    assert "Laporan Kinerja Camat Triwulan II Tahun 2023" in core
+
+
+def test_toc_marker_puts_front_matter_before_daftar_isi(tmp_path):
+    body = (
+        "# KATA PENGANTAR {.unnumbered}\n\nPuji syukur kami panjatkan.\n\n"
+        "::: {.signature}\nCandipuro, 23 Agustus 2023\n\nCamat\n\n**NAMA CAMAT**\n:::\n\n"
+        "::: {.toc}\n:::\n\n" + BODY
+    )
+    # a logo inside the cover must resolve like any other figure
+    cover = COVER.replace("Triwulan II Tahun 2023\n", "Triwulan II Tahun 2023\n\n![](figures/gambar-3-1.png){width=2cm}\n")
+    assert cover != COVER
+    nb = make_notebook(tmp_path / "nb", body=body, cover=cover)
+    out = R.render(nb, tmp_path / "out", "x", engine="embedded")
+    _, pages = _pdf_text(out["pdf"])
+    texts = [p.extract_text() or "" for p in pages]
+    assert "LAPORAN KINERJA" in texts[0] and "/XObject" in pages[0]["/Resources"]  # logo
+    assert texts[1].lstrip().startswith("KATA PENGANTAR")
+    assert "Daftar Isi" in texts[2] and re.search(r"KATA PENGANTAR[ .]*i\b", texts[2])
+    assert "BAB I PENDAHULUAN" in texts[3]
+    html = out["html"].read_text(encoding="utf-8")
+    assert html.index("Puji syukur") < html.index('id="TOC"') < html.index("Capaian Kinerja</h2>")
+    assert 'class="toc"' not in html
+    xml = _docx_xml(out["docx"])
+    assert xml.index("Puji syukur") < xml.index("Daftar Isi") < xml.index("BAB I PENDAHULUAN")
+
+
+# ---- settings from _quarto.yml -----------------------------------------------------------
+
+
+def test_quarto_yml_drives_embedded_engine(tmp_path):
+    nb = make_notebook(tmp_path / "proyek" / "notebooks")
+    (tmp_path / "proyek" / "gaya.css").write_text("body { color: #123456; }\n", encoding="utf-8")
+    (tmp_path / "proyek" / "_quarto.yml").write_text(
+        "project:\n  type: default\n"
+        "lang: id\ntoc: true\ntoc-title: \"Isi Laporan\"\n"
+        "format:\n"
+        "  html:\n    css: gaya.css\n"
+        "  typst:\n    papersize: letter\n    margin:\n      x: 2cm\n      y: 3cm\n    fontsize: 12pt\n",
+        encoding="utf-8",
+    )
+    out = R.render(nb, tmp_path / "out", "uji", project_root=tmp_path / "proyek", engine="embedded")
+    html = out["html"].read_text(encoding="utf-8")
+    assert "Isi Laporan" in html and "Daftar Isi" not in html
+    assert "#123456" in html
+    assert "@page { size: 8.5in 11in; margin: 3cm 2cm 3cm 2cm; }" in html
+    text, pages = _pdf_text(out["pdf"])
+    assert "Isi Laporan" in text
+    assert abs(float(pages[0].mediabox.width) - 612) < 1
+    xml = _docx_xml(out["docx"])
+    assert "Isi Laporan" in xml and '<w:pgSz w:w="12240" w:h="15840"/>' in xml
+
+
+def test_copied_project_file_uses_packaged_templates(tmp_path):
+    """A project holding only a copy of _quarto.yml (no lkj/templates/) still renders."""
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "proyek").mkdir()
+    shutil.copyfile(root / "_quarto.yml", tmp_path / "proyek" / "_quarto.yml")
+    nb = make_notebook(tmp_path / "proyek" / "nb")
+    out = R.render(nb, tmp_path / "out", "x", formats=("html",), engine="embedded",
+                   project_root=tmp_path / "proyek")
+    assert "table-header-group" in out["html"].read_text(encoding="utf-8")
+
+
+def test_settings_defaults_match_project_file():
+    s = R.load_settings(Path(__file__).resolve().parents[1])
+    assert s["config"] is not None and s["config"].name == "_quarto.yml"
+    for fmt in ("html", "pdf", "docx"):
+        assert s[fmt]["lang"] == "id"
+        assert s[fmt]["toc-title"] == "Daftar Isi"
+    assert str(s["pdf"]["papersize"]).lower() == "a4"
+    assert str(s["html"]["css"]).endswith("lkj.css")
+
+
+def test_bad_settings_are_reported_in_indonesian(tmp_path):
+    (tmp_path / "_quarto.yml").write_text("format:\n  typst:\n    papersize: kertas-aneh\n", encoding="utf-8")
+    nb = make_notebook(tmp_path / "nb")
+    with pytest.raises(LkjError, match="Ukuran kertas"):
+        R.render(nb, tmp_path / "out", "x", engine="embedded", project_root=tmp_path)
+
+
+# ---- errors ------------------------------------------------------------------------------
+
+
+def test_invalid_arguments(tmp_path, notebook):
+    with pytest.raises(LkjError, match="tidak ditemukan"):
+        R.render(tmp_path / "tidak-ada.ipynb", tmp_path, "x", engine="embedded")
+    with pytest.raises(LkjError, match="Format keluaran"):
+        R.render(notebook, tmp_path, "x", formats=("pdf", "odt"), engine="embedded")
+    with pytest.raises(LkjError, match="Nama berkas"):
+        R.render(notebook, tmp_path, "../x", engine="embedded")
+    with pytest.raises(LkjError, match="Engine render tidak dikenal"):
+        R.select_engine("latex")
+
+
+def test_missing_figure_is_an_error(tmp_path):
+    nb = make_notebook(tmp_path / "nb")
+    (tmp_path / "nb" / "figures" / "gambar-3-1.png").unlink()
+    with pytest.raises(LkjError, match="gambar-3-1.png"):
+        R.render(nb, tmp_path / "out", "x", formats=("html",), engine="embedded")
+
+
+def test_single_format_and_nothing_outside_out_dir(tmp_path, notebook):
+    before = set(notebook.parent.rglob("*"))
+    out = R.render(notebook, tmp_path / "out", "satu", formats=("html",), engine="embedded")
+    assert set(out) == {"html"}
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["satu.html"]
+    assert set(notebook.parent.rglob("*")) == before
+
+
+# ---- engine selection and the Quarto engine ----------------------------------------------
+
+
+@pytest.fixture
+def fake_quarto(tmp_path, monkeypatch):
+    """A `quarto` executable that records its argv and writes the requested output."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    log = tmp_path / "quarto-log"
+    log.mkdir()
+    script = bindir / "quarto"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'LOG="{log}"\n'
+        'printf "%s\\n" "$@" > "$LOG/argv-$(date +%s%N).txt"\n'
+        'cp "$2" "$LOG/seen.ipynb" 2>/dev/null\n'
+        'cp _quarto.yml "$LOG/seen-quarto.yml" 2>/dev/null\n'
+        'ls -R . > "$LOG/workdir.txt"\n'
+        'out=""; prev=""\n'
+        'for a in "$@"; do [ "$prev" = "--output" ] && out="$a"; prev="$a"; done\n'
+        '[ -n "$out" ] && printf "fake %s\\n" "$out" > "$out"\n'
+        "exit 0\n",
+        encoding="utf-8",
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
+    return log
+
+
+def test_auto_selects_quarto_when_on_path(fake_quarto):
+    assert R.select_engine("auto") == "quarto"
+    assert R.available_engines()["quarto"] is True
+
+
+def test_quarto_engine_invocation(fake_quarto, notebook, tmp_path):
+    out = R.render(notebook, tmp_path / "out", "lkj-candipuro", engine="quarto")
+    assert set(out) == {"html", "pdf", "docx"}
+    for fmt, path in out.items():
+        assert path == tmp_path / "out" / f"lkj-candipuro.{fmt}"
+        assert path.read_text().startswith("fake")
+    calls = [p.read_text().splitlines() for p in sorted(fake_quarto.glob("argv-*.txt"))]
+    assert len(calls) == 3
+    for argv in calls:
+        assert argv[0] == "render"
+        assert argv[1] == notebook.name
+        assert "--to" in argv and "--output" in argv and "--no-execute" in argv
+    assert sorted(a[a.index("--to") + 1] for a in calls) == ["docx", "html", "typst"]
+    # The copy has the YAML front matter as first (raw) cell and no noise outputs.
+    seen = nbformat.read(str(fake_quarto / "seen.ipynb"), as_version=4)
+    assert seen.cells[0].cell_type == "raw"
+    assert "Laporan Kinerja Camat Triwulan II Tahun 2023" in seen.cells[0].source
+    text = nbformat.writes(seen)
+    for bad in ("WARNING noise", "ERRORNOISE", "PLAINONLY", "IPython", "ANALYST NOTE"):
+        assert bad not in text, bad
+    assert "2.752.150.911" in text
+    # Project settings, filter and figure copied into the work directory.
+    qyml = (fake_quarto / "seen-quarto.yml").read_text(encoding="utf-8")
+    assert "Daftar Isi" in qyml and "_lkj/lkj.lua" in qyml and "_lkj/lkj.css" in qyml
+    assert "gambar-3-1.png" in (fake_quarto / "workdir.txt").read_text()
+
+
+def test_quarto_failure_is_reported(tmp_path, monkeypatch, notebook):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    script = bindir / "quarto"
+    script.write_text("#!/bin/sh\necho 'ERROR: typst compile failed' >&2\nexit 1\n", encoding="utf-8")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
+    with pytest.raises(LkjError, match="Quarto gagal merender HTML") as err:
+        R.render(notebook, tmp_path / "out", "x", formats=("html",), engine="quarto")
+    assert "typst compile failed" in str(err.value)
+
+
+def test_without_quarto_auto_is_embedded(tmp_path, monkeypatch, notebook):
+    empty = tmp_path / "kosong"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    assert R.select_engine("auto") == "embedded"
+    assert R.available_engines() == {"embedded": True, "quarto": False}
+    with pytest.raises(LkjError, match="quarto"):
+        R.select_engine("quarto")
+    with pytest.raises(LkjError, match="tidak ditemukan di PATH"):
+        R.render(notebook, tmp_path / "out", "x", engine="quarto")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason=QUARTO_SKIP_REASON)
+def test_real_quarto_render(tmp_path, notebook):
+    out = R.render(notebook, tmp_path / "out", "lkj-quarto", engine="quarto")
+    html = out["html"].read_text(encoding="utf-8")
+    assert "2.752.150.911" in html and "IPython" not in html and "WARNING noise" not in html
+    assert html.count("Tabel 3.1 Capaian Kinerja") == 1
+    text, pages = _pdf_text(out["pdf"])
+    assert "2.752.150.911" in _squash(text) and len(pages) >= 2
+    assert "<w:tbl>" in _docx_xml(out["docx"])
