@@ -18,6 +18,13 @@ UNIT ?= camat
 ENGINE ?= auto
 FORMATS ?= html,pdf,docx
 
+# Parameters become file names and shell words below, so anything but a plain name (lower-case
+# letters, digits, - _ and ,) stops make here, unexpanded, before a rule or the shell sees it.
+_SAFE := a b c d e f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9 - _ ,
+_unsafe = $(if $(2),$(call _unsafe,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+_PARAM_ERROR = tidak valid: pakai huruf kecil, angka, - atau _ saja (contoh: make report KEC=candipuro TW=2)
+$(foreach v,KEC TW UNIT ENGINE FORMATS $(if $(filter undefined file default,$(origin TAHUN)),,TAHUN),$(if $(strip $(call _unsafe,$(value $(v)),$(_SAFE)))$(word 2,$(value $(v))),$(error $(v) $(_PARAM_ERROR))))
+
 # TAHUN defaults to the latest year that has data for this kecamatan, unit and quarter.
 TAHUN ?= $(lastword $(sort $(foreach d,$(wildcard data/raw/$(KEC)/*/$(UNIT)/tw$(TW)),$(word 4,$(subst /, ,$(d))))))
 

@@ -4,13 +4,40 @@ ends with a clear message and exit code 1, never a traceback."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import os
+import re
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from lkj.errors import LkjError, ValidationError, rel
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+DEBUG_ENV = "LKJ_DEBUG"  # LKJ_DEBUG=1 shows the Python traceback of an unexpected error
+
+# argparse's own messages, in the words the analyst reads.
+_USAGE_WORDS = (
+    (r"the following arguments are required: (.*)", r"argumen wajib belum diisi: \1"),
+    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)",
+     r"nilai \2 untuk \1 tidak dikenal; pilih salah satu: \3"),
+    (r"unrecognized arguments: (.*)", r"argumen tidak dikenal: \1"),
+    (r"argument (\S+): expected one argument", r"\1 perlu diberi nilai"),
+    (r"invalid choice: (.*?) \(choose from (.*)\)", r"perintah \1 tidak dikenal; pilih: \2"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a wrong command line in Bahasa Indonesia (exit code 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        for pattern, words in _USAGE_WORDS:
+            message = re.sub(pattern, words, message)
+        message = message.replace("untuk command ", "untuk perintah ")
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"Perintah tidak lengkap atau salah: {message}\n"
+                  "Contoh: lkj check --kec candipuro --tw 2\n")
 
 
 def _report_args(p: argparse.ArgumentParser) -> None:
@@ -21,7 +48,7 @@ def _report_args(p: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="lkj", description="Laporan Kinerja kecamatan dari data.")
+    p = _Parser(prog="lkj", description="Laporan Kinerja kecamatan dari data.")
     sub = p.add_subparsers(dest="command", required=True)
     for name, help_text in (("check", "periksa semua data masukan tanpa membuat laporan"),
                             ("process", "periksa data lalu tulis tabel olahan ke data/processed/"),
@@ -46,9 +73,40 @@ def _print_warnings(warnings: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from lkj import params, pipeline
+    from lkj import params
 
     root = params.project_root()
+    try:
+        return _run(args, root)
+    except KeyboardInterrupt:
+        print("Dibatalkan. Laporan lama di reports/ tidak diubah.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception:  # a bug, not a bad input: a clear message, the details kept in a file
+        if os.environ.get(DEBUG_ENV):
+            raise
+        saved = _save_traceback(root)
+        print("Gagal: terjadi kesalahan tak terduga di perangkat lunak lkj (bukan kesalahan "
+              "data yang dikenali). Laporan lama di reports/ tidak diubah. "
+              + (f"Rincian teknis disimpan di {rel(saved, root)}; kirimkan berkas itu kepada "
+                 "pengelola lkj." if saved else f"Jalankan lagi dengan {DEBUG_ENV}=1 untuk "
+                 "melihat rinciannya."), file=sys.stderr)
+        return EXIT_FAIL
+
+
+def _save_traceback(root: Path) -> Path | None:
+    try:
+        path = root / "build" / "gagal" / "galat-terakhir.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{dt.datetime.now().isoformat(timespec='seconds')} lkj "
+                        f"{' '.join(sys.argv[1:])}\n\n{traceback.format_exc()}", encoding="utf-8")
+        return path
+    except OSError:
+        return None
+
+
+def _run(args: argparse.Namespace, root: Path) -> int:
+    from lkj import params, pipeline
+
     started = time.perf_counter()
     try:
         rid = params.resolve(root, args.kec, args.tw, args.tahun or None, args.unit or None)
@@ -57,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             from lkj.validation import check
             inputs = check(root, rid)
             result = compute(inputs)  # some warnings (capaian > 150%) need the computed values
-            print(f"Data {rid.label()} valid: {len(inputs.files)} berkas diperiksa.")
+            print(f"OK: data {rid.label()} valid ({len(inputs.files)} berkas diperiksa; "
+                  "tidak ada laporan yang dibuat atau diubah).")
             _print_warnings(result.meta["warnings"])
             return EXIT_OK
         if args.command == "process":
@@ -79,7 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except ValidationError as exc:
         print(str(exc), file=sys.stderr)
-        print("Laporan tidak dibuat; laporan lama (bila ada) tidak diubah.", file=sys.stderr)
+        if args.command == "check":
+            print("Perbaiki berkas-berkas di atas, lalu periksa lagi.", file=sys.stderr)
+        else:
+            print("Laporan tidak dibuat; laporan lama (bila ada) tidak diubah.", file=sys.stderr)
         return EXIT_FAIL
     except LkjError as exc:
         print(f"Gagal: {exc}", file=sys.stderr)

@@ -51,6 +51,7 @@ def rupiah(sen: int | None) -> str:
     """Integer sen → "2.752.150.911" (decimals only when there are sen)."""
     if sen is None:
         return "–"
+    sen = int(sen)  # numpy integers from DataFrames too
     places = 0 if sen % 100 == 0 else 2
     return number(Fraction(sen, 100), places)
 
@@ -69,9 +70,10 @@ _SMALL_WORDS = {"dan", "di", "ke", "dari", "yang", "untuk", "pada", "dalam", "at
 
 def judul(text: object) -> str:
     """"PROGRAM PEMBINAAN DAN PENGAWASAN" → "Program Pembinaan dan Pengawasan" (for labels)."""
+    def cap(word: str) -> str:  # "kabupaten/kota" → "Kabupaten/Kota"
+        return "/".join(part[:1].upper() + part[1:] for part in word.split("/"))
     words = str(text).lower().split()
-    return " ".join(w if i and w in _SMALL_WORDS else w[:1].upper() + w[1:]
-                    for i, w in enumerate(words))
+    return " ".join(w if i and w in _SMALL_WORDS else cap(w) for i, w in enumerate(words))
 
 
 def tanggal(date: dt.date | None) -> str:

@@ -104,3 +104,25 @@ def average(values: list[Fraction | None]) -> Fraction | None:
     """Mean of the computable capaian (the overall achievement of a unit)."""
     known = [v for v in values if v is not None]
     return sum(known, Fraction(0)) / len(known) if known else None
+
+
+# Efficiency (Permenpan RB 53/2014 asks for it but prescribes no formula): the gap between
+# performance achievement and budget absorption, in percentage points, judged as printed.
+EFISIENSI_BATAS = Decimal(5)
+ATURAN_EFISIENSI = (
+    "selisih = capaian kinerja (%) − serapan anggaran (%), dalam poin persen; selisih lebih dari "
+    "+5 poin: Efisien; dari −5 sampai +5 poin: Cukup efisien; kurang dari −5 poin: Tidak efisien")
+
+
+def efisiensi(capaian_kinerja: Fraction | Decimal | None,
+              serapan: Fraction | Decimal | None) -> tuple[Fraction | None, str]:
+    """(gap in percentage points, label). No label when either side is unknown."""
+    if capaian_kinerja is None or serapan is None:
+        return None, "Tidak dapat dinilai"
+    gap = frac(capaian_kinerja) - frac(serapan)
+    shown = to_decimal(gap, 2)
+    if shown > EFISIENSI_BATAS:
+        return gap, "Efisien"
+    if shown >= -EFISIENSI_BATAS:
+        return gap, "Cukup efisien"
+    return gap, "Tidak efisien"

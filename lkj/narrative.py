@@ -44,7 +44,8 @@ T = {
         "{% if akumulasi %}; realisasi triwulan masih bersifat kumulatif dan akan bertambah hingga "
         "akhir tahun{% endif %}."),
     "renstra": (
-        "Terhadap target Renstra tahun {{ tahun }} sebesar {{ target_renstra }}, realisasi "
+        "Untuk indikator *{{ indikator|md }}*, terhadap target Renstra tahun {{ tahun }} sebesar "
+        "{{ target_renstra }}, realisasi "
         "sampai dengan {{ periode }} {% if tercapai %}telah mencapai{% else %}baru mencapai"
         "{% endif %} {{ capaian|percent }} dari target tersebut."),
     "anggaran": (
@@ -67,9 +68,24 @@ T = {
         "{% if rata is not none %}Rata-rata capaian kinerja sebesar {{ rata|percent }} dengan "
         "kategori **{{ kategori }}**. {% endif %}"
         "{% if tercapai == n %}Dengan demikian capaian kinerja {{ unit|md }} pada {{ periode }} "
-        "telah memenuhi target.{% else %}Dengan demikian capaian kinerja {{ unit|md }} pada "
-        "{{ periode }} belum memenuhi target, dan upaya pada sisa tahun anggaran diarahkan pada "
-        "indikator yang belum tercapai.{% endif %}"),
+        "telah memenuhi target.{% elif tercapai > 0 %}Dengan demikian capaian kinerja "
+        "{{ unit|md }} pada {{ periode }} belum sepenuhnya memenuhi target: rata-rata di atas "
+        "tidak menutup indikator yang belum tercapai, dan upaya pada sisa tahun anggaran "
+        "diarahkan pada indikator tersebut.{% else %}Dengan demikian capaian kinerja {{ unit|md }} "
+        "pada {{ periode }} belum memenuhi target, dan upaya pada sisa tahun anggaran diarahkan "
+        "pada seluruh indikator.{% endif %}"),
+    "efisiensi": (
+        "Untuk indikator *{{ indikator|md }}*, capaian kinerja {{ capaian|percent }} dicapai "
+        "dengan serapan anggaran {{ serapan|percent }} (Rp{{ realisasi|rupiah }} dari pagu "
+        "Rp{{ pagu|rupiah }}); selisihnya {{ selisih }} poin persen, sehingga dinilai "
+        "**{{ label }}**."),
+    "tren": (
+        "Realisasi indikator *{{ indikator|md }}* dari tahun ke tahun: {{ deret }}. "
+        "{% if arah_tahunan %}Dari tahun {{ awal }} ke {{ akhir }} realisasi {{ arah_tahunan }}. "
+        "{% endif %}"
+        "{% if akumulasi %}Realisasi tahun {{ tahun }} masih kumulatif sampai dengan "
+        "{{ triwulan }}, sehingga belum dapat dibandingkan penuh dengan realisasi akhir tahun "
+        "sebelumnya.{% endif %}"),
     "kesimpulan_anggaran": (
         "Penyerapan anggaran mencapai {{ persen|percent }} (Rp{{ realisasi|rupiah }} dari pagu "
         "Rp{{ pagu|rupiah }})."),
@@ -130,3 +146,36 @@ def banding_sentence(row, lalu, tahun: int, tw: int) -> str:
                   periode=periode(tahun, tw), realisasi=F.value_with_unit(row.realisasi, row.satuan),
                   selisih=F.to_decimal(diff), arah=arah, selisih_teks=selisih,
                   penilaian=penilaian, akumulasi=tw < 4)
+
+
+def efisiensi_sentence(row) -> str:
+    gap = F.to_decimal(row.selisih_efisiensi)
+    return render("efisiensi", indikator=row.indikator, capaian=row.capaian,
+                  serapan=row.serapan_anggaran, realisasi=row.realisasi_anggaran,
+                  pagu=row.pagu_anggaran, selisih=("+" if gap > 0 else "") + F.number(gap),
+                  label=row.efisiensi)
+
+
+def tren_sentence(row, history, tahun: int, tw: int) -> str:
+    """Realisasi across the years; the direction is judged on full years only (the current
+    year is still cumulative to the quarter) and follows the indicator's polarity."""
+    hist = history.sort_values("tahun")
+    deret = [f"{int(h.tahun)} {F.value_with_unit(h.realisasi, row.satuan)}"
+             for h in hist.itertuples()]
+    deret.append(f"{tahun} (s.d. {F.triwulan(tw)}) {F.value_with_unit(row.realisasi, row.satuan)}")
+    arah = ""
+    awal = akhir = None
+    if len(hist) >= 2:
+        first, last = hist.iloc[0], hist.iloc[-1]
+        awal, akhir = int(first["tahun"]), int(last["tahun"])
+        diff = Fraction(last["realisasi"]) - Fraction(first["realisasi"])
+        if diff == 0:
+            arah = "tetap"
+        else:
+            membaik = (diff > 0) == (row.polaritas == kinerja.NAIK)
+            besar = _pp(diff) if row.satuan == "%" else F.value_with_unit(abs(diff), row.satuan)
+            arah = (f"{'naik' if diff > 0 else 'turun'} {besar} "
+                    f"({'kinerja membaik' if membaik else 'kinerja menurun'})")
+    return render("tren", indikator=row.indikator, deret=", ".join(deret), arah_tahunan=arah,
+                  awal=awal, akhir=akhir, akumulasi=tw < 4, tahun=tahun,
+                  triwulan=F.triwulan(tw))

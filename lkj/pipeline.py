@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,19 +34,10 @@ def process(root: Path, rid: ReportId):
 
 
 def _kernel_dir(workdir: Path) -> Path:
-    """A kernelspec for *this* interpreter, found before any kernel in the user's home.
+    """A kernelspec for *this* interpreter (kept in lkj/execute.py, which uses it)."""
+    from lkj.execute import kernel_dir
 
-    JUPYTER_PATH is searched first by jupyter_client, so the notebook always runs on the venv that
-    runs lkj — never on a ``python3`` kernel registered elsewhere.
-    """
-    spec_dir = workdir / "jupyter" / "kernels" / KERNEL_NAME
-    spec_dir.mkdir(parents=True, exist_ok=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "lkj (venv)", "language": "python",
-        "env": {"MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
-    }), encoding="utf-8")
-    return workdir / "jupyter"
+    return kernel_dir(workdir)
 
 
 def git_commit(root: Path) -> str:
@@ -58,58 +50,165 @@ def git_commit(root: Path) -> str:
 
 
 def execute(root: Path, rid: ReportId, workdir: Path, engine: str) -> Path:
-    """Run the report notebook with papermill in ``workdir``; return the executed notebook."""
-    import papermill
+    """Run the report notebook with papermill in ``workdir``; return the executed notebook.
+
+    The cells run inside this interpreter by default (see lkj/execute.py for why and when a
+    kernel of this venv is used instead)."""
     from papermill.exceptions import PapermillExecutionError
 
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        [str(_kernel_dir(workdir)), *filter(None, [os.environ.get("JUPYTER_PATH")])])
+    from lkj.execute import run_report
+
     out = workdir / f"{rid.slug}.ipynb"
-    params = {"processed_dir": str(rid.processed_dir(root).resolve()),
-              "figures_dir": "figures", "engine": engine, "commit": git_commit(root)}
     try:
-        papermill.execute_notebook(
-            str(root / NOTEBOOK), str(out), parameters=params, kernel_name=KERNEL_NAME,
-            cwd=str(workdir), progress_bar=False, log_output=False, request_save_on_cell_execute=False)
+        run_report(root, rid, workdir, engine, out, commit=git_commit(root),
+                   notebook=root / NOTEBOOK)
     except PapermillExecutionError as exc:
-        failed = root / "build" / "gagal" / f"{rid.slug}.ipynb"
-        failed.parent.mkdir(parents=True, exist_ok=True)
-        if out.exists():
-            shutil.copyfile(out, failed)
-        step = _cell_name(out, exc.exec_count)
-        raise LkjError(
-            f"Laporan {rid.label()} gagal dibuat pada langkah '{step}': {exc.ename}: "
-            f"{exc.evalue}. Notebook yang berhenti di langkah itu disimpan di {rel(failed, root)} "
-            "untuk diperiksa; laporan lama di reports/ tidak diubah.") from None
+        raise _notebook_failed(root, rid, out, _step(out, exc.exec_count),
+                               _plain(exc.ename, exc.evalue)) from None
+    except LkjError:
+        raise
+    except Exception as exc:  # the notebook machinery itself stopped (kernel died, timeout, …)
+        raise _notebook_failed(root, rid, out, "menjalankan notebook",
+                               _plain(type(exc).__name__, str(exc))) from None
     return out
 
 
-def _cell_name(notebook: Path, exec_count: int | None) -> str:
+# What each cell of notebooks/laporan.ipynb produces, as the analyst would name the step.
+STEPS = {
+    "parameters": "mengisi parameter", "parameter": "mengisi parameter",
+    "injected-parameters": "mengisi parameter dari lkj",
+    "muat": "memuat data olahan (data/processed)", "sampul": "sampul",
+    "kata-pengantar": "Kata Pengantar", "bab1": "Bab I Pendahuluan",
+    "bab2": "Bab II Perencanaan Kinerja", "bab3-capaian": "Bab III capaian kinerja",
+    "bab3-perbandingan": "Bab III perbandingan dengan tahun lalu dan target",
+    "bab3-analisis": "Bab III analisis", "bab3-anggaran": "Bab III realisasi anggaran",
+    "bab4": "Bab IV Penutup", "lampiran": "Lampiran dan jejak audit",
+}
+_PLAIN_ERRORS = {
+    "KeyError": "data yang dicari tidak ada", "FileNotFoundError": "berkas tidak ditemukan",
+    "ValueError": "nilai tidak sah", "TypeError": "jenis data tidak cocok",
+    "ZeroDivisionError": "pembagian dengan nol", "IndexError": "data yang dicari tidak ada",
+    "AttributeError": "data yang dicari tidak ada", "MemoryError": "memori komputer habis",
+    "PermissionError": "tidak ada izin membaca atau menulis berkas",
+    "DeadKernelError": "proses Python yang menjalankan notebook berhenti mendadak",
+    "CellTimeoutError": "langkah ini melebihi batas waktu",
+}
+
+
+def _step(notebook: Path, exec_count: int | None) -> str:
+    """"Bab III realisasi anggaran (sel bab3-anggaran)" for the cell that ran as exec_count."""
     try:
         cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-        for c in cells:
-            if c.get("execution_count") == exec_count:
-                return c.get("id", "?")
     except (OSError, ValueError, KeyError):
-        pass
-    return f"sel {exec_count}"
+        return f"sel {exec_count}"
+    failed = next((c for c in cells if c.get("execution_count") == exec_count), None)
+    if failed is None:  # papermill marks the failing cell in its metadata
+        failed = next((c for c in cells if (c.get("metadata", {}).get("papermill", {})
+                                            .get("exception"))), None)
+    if failed is None:
+        return f"sel {exec_count}"
+    ident = failed.get("id") or ""
+    tags = failed.get("metadata", {}).get("tags", [])
+    name = STEPS.get(ident) or next((STEPS[t] for t in tags if t in STEPS), None)
+    return f"{name} (sel {ident})" if name else f"sel {ident or exec_count}"
+
+
+def _plain(ename: str, evalue: str) -> str:
+    """An exception as a sentence: Indonesian words first, the technical name after."""
+    evalue = re.sub(r"\x1b\[[0-9;]*m", "", str(evalue or "")).strip()
+    if ename in ("LkjError", "ValidationError"):
+        return evalue
+    words = _PLAIN_ERRORS.get(ename, "terjadi kesalahan")
+    return f"{words} ({ename}: {evalue})" if evalue else f"{words} ({ename})"
+
+
+def _keep_failed(root: Path, rid: ReportId, notebook: Path) -> Path | None:
+    """Copy the partial notebook to build/gagal/ (outside reports/) for debugging."""
+    failed = root / "build" / "gagal" / f"{rid.slug}.ipynb"
+    if not notebook.exists():
+        return None
+    failed.parent.mkdir(parents=True, exist_ok=True)
+    tmp = failed.with_suffix(".ipynb.tmp")
+    shutil.copyfile(notebook, tmp)
+    os.replace(tmp, failed)
+    return failed
+
+
+def _notebook_failed(root: Path, rid: ReportId, notebook: Path, step: str, why: str) -> LkjError:
+    failed = _keep_failed(root, rid, notebook)
+    kept = (f"Notebook yang berhenti di langkah itu disimpan di {rel(failed, root)} untuk "
+            "diperiksa" if failed else "Notebook belum sempat ditulis")
+    return LkjError(
+        f"Laporan {rid.label()} gagal dibuat pada langkah '{step}': {why}. {kept}; laporan lama "
+        "di reports/ tidak diubah. Bila data sudah lolos 'make check', ini kemungkinan kesalahan "
+        "perangkat lunak: kirimkan pesan ini beserta notebook tersebut kepada pengelola lkj.")
+
+
+def engine_version(engine: str) -> str:
+    """The render engine and the versions of the programs it runs, for the audit appendix."""
+    if engine == "quarto":
+        exe = shutil.which("quarto")
+        try:
+            out = subprocess.run([exe or "quarto", "--version"], capture_output=True, text=True,
+                                 timeout=60, check=False)
+            version = out.stdout.strip().splitlines()[0] if out.returncode == 0 else "?"
+        except (OSError, subprocess.SubprocessError, IndexError):
+            version = "?"
+        return f"quarto (Quarto {version})"
+    parts = []
+    try:
+        import pypandoc
+        parts.append(f"pandoc {pypandoc.get_pandoc_version()}")
+    except Exception:  # noqa: BLE001 - a missing version must not stop the report
+        parts.append("pandoc ?")
+    try:
+        from importlib.metadata import version
+        parts.append(f"typst {version('typst')}")
+    except Exception:  # noqa: BLE001
+        parts.append("typst ?")
+    return f"{engine} ({', '.join(parts)})"
 
 
 def publish(files: dict[str, Path], target_dir: Path) -> dict[str, Path]:
-    """Move finished files into place. Each file is replaced atomically (os.replace)."""
+    """Move finished files into place, all or nothing.
+
+    Every file is first copied next to its destination (same file system), then each replaces
+    the old one atomically (os.replace). The old files are kept aside until all are in place: if
+    any replacement fails, the ones already replaced are put back, so reports/ holds either the
+    complete old set or the complete new one.
+    """
     target_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target_dir))
+    backup = staging / "lama"
+    backup.mkdir()
     try:
         staged = {}
         for key, src in files.items():
-            dst = staging / src.name
+            dst = staging / Path(src).name
             shutil.copyfile(src, dst)
             staged[key] = dst
-        placed = {}
-        for key, src in staged.items():
-            final = target_dir / src.name
-            os.replace(src, final)
-            placed[key] = final
+        placed: dict[str, Path] = {}
+        done: list[tuple[Path, Path | None]] = []  # (published file, its old version)
+        try:
+            for key, src in staged.items():
+                final = target_dir / src.name
+                old = None
+                if final.exists():
+                    old = backup / src.name
+                    try:
+                        os.link(final, old)
+                    except OSError:
+                        shutil.copy2(final, old)
+                os.replace(src, final)
+                done.append((final, old))
+                placed[key] = final
+        except BaseException:
+            for final, old in reversed(done):
+                if old is not None:
+                    os.replace(old, final)
+                else:
+                    final.unlink(missing_ok=True)
+            raise
         return placed
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -128,9 +227,19 @@ def render_report(root: Path, rid: ReportId, engine: str = "auto",
     build_root.mkdir(exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix=f"{rid.slug}-", dir=build_root))
     try:
-        executed = execute(root, rid, workdir, chosen)
-        outputs = render.render(executed, workdir / "out", rid.slug, formats=formats,
-                                engine=chosen, project_root=root)
+        # The notebook's ``engine`` parameter is the label the audit appendix prints, with the
+        # versions of the programs that render; rendering itself uses ``chosen``.
+        executed = execute(root, rid, workdir, engine_version(chosen))
+        try:
+            outputs = render.render(executed, workdir / "out", rid.slug, formats=formats,
+                                    engine=chosen, project_root=root)
+        except Exception as exc:  # keep what ran, say what failed; reports/ is not touched
+            failed = _keep_failed(root, rid, executed)
+            why = str(exc) if isinstance(exc, LkjError) else _plain(type(exc).__name__, str(exc))
+            raise LkjError(
+                f"Laporan {rid.label()} gagal dibuat pada langkah 'render {chosen}': {why}\n"
+                + (f"Notebook yang sudah dijalankan disimpan di {rel(failed, root)}; " if failed
+                   else "") + "laporan lama di reports/ tidak diubah.") from None
         outputs["ipynb"] = executed  # the executed notebook is the audit record
         return publish(outputs, rid.report_dir(root))
     finally:

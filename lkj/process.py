@@ -42,10 +42,11 @@ class Result:
     desa: pd.DataFrame
     pegawai: pd.DataFrame
     pejabat: pd.DataFrame
+    tanggapan_atasan: pd.DataFrame
     narasi: dict[str, str] = field(default_factory=dict)
 
     TABLES = ("indikator", "kegiatan", "dokumen_desa", "anggaran", "riwayat", "desa", "pegawai",
-              "pejabat")
+              "pejabat", "tanggapan_atasan")
 
 
 def _rows(rows: list[int]) -> str:
@@ -145,6 +146,7 @@ def compute(inputs: Inputs) -> Result:
 
     ang, _ = anggaran.rollup(inputs.anggaran)
     total = anggaran.total(ang)
+    _add_efisiensi(indikator, ang, inputs)
 
     riwayat = inputs.riwayat.copy()
     pol = dict(zip(indikator["indikator_id"], indikator["polaritas"]))
@@ -174,7 +176,42 @@ def compute(inputs: Inputs) -> Result:
     }
     return Result(meta, indikator, inputs.kegiatan.copy(), dokumen, ang, riwayat,
                   inputs.desa.copy(), inputs.pegawai.copy(), inputs.pejabat.copy(),
-                  dict(inputs.narasi))
+                  inputs.tanggapan_atasan.copy(), dict(inputs.narasi))
+
+
+def _add_efisiensi(indikator: pd.DataFrame, ang: pd.DataFrame, inputs: Inputs) -> None:
+    """Budget behind each indicator (perjanjian_kinerja.kode_anggaran) and the efficiency gap."""
+    from lkj.validation import split_kode_anggaran
+
+    by_key = {anggaran.sort_key(r.kode): r for r in ang.itertuples(index=False)}
+    pk = dict(zip(inputs.perjanjian_kinerja["indikator_id"],
+                  inputs.perjanjian_kinerja["kode_anggaran"]))
+    codes_col, pagu_col, real_col, serapan_col, gap_col, label_col = [], [], [], [], [], []
+    for r in indikator.itertuples(index=False):
+        keys = {anggaran.sort_key(k) for k in split_kode_anggaran(pk.get(r.indikator_id))}
+        # A code whose ancestor is also named is already inside that ancestor's sum.
+        keys = {k for k in keys if not any(k[:n] in keys for n in (3, 5) if n < len(k))}
+        rows = [by_key[k] for k in sorted(keys) if k in by_key]
+        if rows:
+            pagu = sum(int(x.pagu) for x in rows)
+            real = sum(int(x.realisasi) for x in rows)
+            serapan = anggaran.persen(real, pagu)
+        else:
+            pagu = real = None
+            serapan = None
+        gap, label = kinerja.efisiensi(r.capaian, serapan) if rows else (None, "")
+        codes_col.append(", ".join(x.kode for x in rows))
+        pagu_col.append(pagu)
+        real_col.append(real)
+        serapan_col.append(serapan)
+        gap_col.append(gap)
+        label_col.append(label)
+    indikator["kode_anggaran"] = codes_col
+    indikator["pagu_anggaran"] = pd.Series(pagu_col, dtype=object)
+    indikator["realisasi_anggaran"] = pd.Series(real_col, dtype=object)
+    indikator["serapan_anggaran"] = pd.Series(serapan_col, dtype=object)
+    indikator["selisih_efisiensi"] = pd.Series(gap_col, dtype=object)
+    indikator["efisiensi"] = label_col
 
 
 def _warn(files: dict, name: str, message: str):
@@ -209,8 +246,9 @@ def _floor_decimal(value: Fraction) -> Decimal:
 _KINDS = {
     "decimal": {"no_", "target", "target_periode", "target_renstra", "pembilang", "penyebut",
                 "realisasi", "capaian", "persen", "target_tw1", "target_tw2", "target_tw3",
-                "target_tw4", "nilai"},
-    "int": {"no", "tahun", "tahun_anggaran", "jumlah", "pagu", "sisa", ROW},
+                "target_tw4", "nilai", "serapan_anggaran", "selisih_efisiensi"},
+    "int": {"no", "tahun", "tahun_anggaran", "jumlah", "pagu", "sisa", "pagu_anggaran",
+            "realisasi_anggaran", ROW},
     "date": {"tanggal", "batas_waktu"},
     "bool": {"tercapai", "tepat_waktu", "target_periode_triwulan"},
 }
@@ -238,6 +276,11 @@ def write_processed(result: Result, folder: Path) -> None:
             frame: pd.DataFrame = getattr(result, name)
             text = frame.map(_store) if len(frame) else frame.astype(str)
             text.to_csv(tmp / f"{name}.csv", sep=";", index=False, encoding="utf-8-sig")
+        source = result.meta.pop("logo_sumber", None)
+        if source:
+            name = "logo" + Path(source).suffix.lower()
+            shutil.copyfile(source, tmp / name)
+            result.meta["logo"] = name
         (tmp / "ringkasan.json").write_text(
             json.dumps(result.meta, default=_json_default, ensure_ascii=False, indent=2,
                        sort_keys=True), encoding="utf-8")
@@ -260,8 +303,6 @@ def _read_cell(value: str, column: str, table: str):
     if value == "":
         return None
     if column in _INT_IN.get(table, ()) or column in _KINDS["int"]:
-        if table != "anggaran" and column == "realisasi":
-            return parse_number(value)
         return int(value)
     if column in _KINDS["decimal"]:
         return parse_number(value)
@@ -291,4 +332,16 @@ def read_processed(folder: Path) -> Result:
 def build(root: Path, rid: ReportId) -> Result:
     """Validate the raw inputs and compute (no files written)."""
     from lkj.validation import load_inputs
-    return compute(load_inputs(root, rid))
+    result = compute(load_inputs(root, rid))
+    logo = str(result.meta["profil"].get("logo") or "").strip()
+    if logo:
+        path = (rid.kec_dir(root) / logo).resolve()
+        inside = rid.kec_dir(root).resolve() in path.parents
+        if not inside or not path.is_file() or path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+            from lkj.errors import Problem, ValidationError
+            raise ValidationError([Problem(
+                f"data/raw/{rid.kec}/profil.csv", "berkas logo tidak ditemukan atau bukan PNG/JPG",
+                None, "nilai", logo, f"simpan logo di folder data/raw/{rid.kec}/ dan tulis nama "
+                "berkasnya saja, mis. logo.png")])
+        result.meta["logo_sumber"] = str(path)
+    return result

@@ -125,6 +125,9 @@ class Table:
     label: str  # file name as shown in messages
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    # False when the file or its header is unusable (missing, empty, no delimiter, missing or
+    # doubled column): its cells are then not converted, which would only repeat the problem.
+    header_ok: bool = True
 
     def problem(self, message: str, row: int | None = None, column: str | None = None,
                 value: object = None, hint: str = "") -> Problem:
@@ -134,32 +137,64 @@ class Table:
 
 
 def decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) first; otherwise Windows-1252, which Excel on Windows writes."""
+    """UTF-8 (with or without BOM) first; UTF-16 with BOM ("Teks Unicode" from Excel); otherwise
+    Windows-1252, which Excel on Windows writes."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return raw.decode("cp1252", errors="replace")
 
 
+DELIMITERS = (";", ",", "\t")
+_DELIMITER_NAMES = {";": "titik koma (;)", ",": "koma (,)", "\t": "tab"}
+# Invisible control characters (not tab/newline) break tables in every output format.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What Excel writes into a cell whose formula failed; never a real value.
+_EXCEL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!",
+                 "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#BUSY!"}
+# Two neighbouring cells that are one Indonesian decimal cut in two by a comma delimiter:
+# "8.500.000" + "00", "91" + "50".
+_SPLIT_LEFT = re.compile(r"^(rp\.?\s*)?[-(]?\d[\d.]*$", re.IGNORECASE)
+_SPLIT_RIGHT = re.compile(r"^\d+\)?%?$")
+MAX_ROW_PROBLEMS = 5  # per file and kind, in detail; the rest are listed by row number
+
+
+class UnreadableFile(Exception):
+    """A file that is not a table at all; the message says what it is instead."""
+
+    def __init__(self, message: str, hint: str):
+        super().__init__(message)
+        self.hint = hint
+
+
 def sniff_delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in (";", ",", "\t")}
+    counts = {d: header_line.count(d) for d in DELIMITERS}
     best = max(counts, key=counts.get)
     return best if counts[best] else ","
 
 
-def _rows_from_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    text = decode(path.read_bytes())
+_RESAVE = "simpan ulang dari Excel sebagai CSV (UTF-8) atau XLSX"
+
+
+def _rows_from_csv(path: Path) -> tuple[str, list[tuple[int, list[str]]]]:
+    """(delimiter, [(Excel row number, cells), …]) including the header row and blank rows."""
+    raw = path.read_bytes()
+    if raw.startswith(b"PK\x03\x04"):
+        raise UnreadableFile("berkas ini sebenarnya buku kerja Excel (XLSX), bukan CSV",
+                             f"ganti akhiran namanya menjadi .xlsx, atau {_RESAVE}")
+    text = decode(raw)
+    if "\x00" in text:
+        raise UnreadableFile("berkas ini bukan teks CSV (berisi data biner)", _RESAVE)
     first = next((line for line in text.splitlines() if line.strip()), "")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first))
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    for cells in reader:
-        if header is None:
-            if any(c.strip() for c in cells):
-                header = cells
-            continue
-        rows.append((reader.line_num, cells))
-    return header or [], rows
+    delimiter = sniff_delimiter(first)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # Excel numbers rows by record (a quoted cell may span several lines; a blank line is a row).
+    return delimiter, list(enumerate(reader, start=1))
 
 
 def _xlsx_value(cell) -> object:
@@ -173,86 +208,234 @@ def _xlsx_value(cell) -> object:
     return value
 
 
-def _rows_from_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[tuple[int, list]]]:
+def _rows_from_xlsx(path: Path, sheet: str | None) -> tuple[str, list[tuple[int, list]]]:
+    import zipfile
+
     import openpyxl
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UnreadableFile("berkas ini bukan buku kerja Excel (XLSX) yang utuh "
+                             f"({type(exc).__name__})", _RESAVE) from exc
     try:
         ws = book[sheet] if sheet else book.worksheets[0]
-        header: list[str] | None = None
         rows: list[tuple[int, list]] = []
         for number, row in enumerate(ws.iter_rows(), start=1):
-            cells = [_xlsx_value(c) for c in row]
-            if header is None:
-                if any(str(c).strip() for c in cells):
-                    header = [str(c) for c in cells]
-                continue
-            rows.append((number, cells))
-        return header or [], rows
+            # The sheet's own row number, so it matches what Excel shows.
+            number = next((c.row for c in row if getattr(c, "row", None)), number)
+            rows.append((number, [_xlsx_value(c) for c in row]))
+        return "", rows
     finally:
         book.close()
 
 
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: the column as Excel labels it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(ord("A") + rem) + letters
+    return letters
+
+
+def _row_list(rows: list[str], limit: int = 30) -> str:
+    shown = ", ".join(rows[:limit])
+    return shown + (f", … ({len(rows) - limit} lagi)" if len(rows) > limit else "")
+
+
+def _blank(cell: object) -> bool:
+    return str(cell).strip() == ""
+
+
+def _looks_split(cells: list) -> tuple[int, str] | None:
+    """(index, "8.500.000,00") when a comma delimiter cut a number into "8.500.000" and "00".
+
+    A left part with thousands dots is the surest sign; otherwise the last candidate pair is
+    taken (in "IK-01,2022,91,39" the year 2022 and 91 are not one number, 91 and 39 are).
+    """
+    pairs = []
+    for i, (a, b) in enumerate(zip(cells, cells[1:])):
+        a, b = str(a).strip(), str(b).strip()
+        if _SPLIT_LEFT.match(a) and _SPLIT_RIGHT.match(b) and any(ch.isdigit() for ch in a):
+            pairs.append((i, f"{a},{b}", "." in a))
+    if not pairs:
+        return None
+    i, text, _ = next((p for p in pairs if p[2]), pairs[-1])
+    return i, text
+
+
+def _shape_hint(delimiter: str, split: tuple[int, str] | None) -> str:
+    if delimiter == "," and split:
+        return (f"angka berkoma desimal seperti '{split[1]}' terpotong menjadi dua sel. Simpan "
+                "ulang berkas dengan pemisah titik koma (;) (Excel berbahasa Indonesia: 'CSV "
+                "(dipisahkan titik koma)'), atau beri tanda petik pada angka, mis. \"91,50\"")
+    if delimiter == ",":
+        return ("teks yang memuat koma harus diberi tanda petik, mis. \"Fasilitasi, Rekomendasi\"; "
+                "lebih aman: simpan ulang dengan pemisah titik koma (;)")
+    return (f"berkas ini dipisah {_DELIMITER_NAMES.get(delimiter, delimiter)}: teks yang memuat "
+            "pemisah itu harus diberi tanda petik; hapus sel berlebih di ujung kanan, atau "
+            "tambahkan judul kolom yang terlewat di baris judul")
+
+
 def read_table(path: Path, label: str, required: list[str], optional: list[str] = (),
-               sheet: str | None = None) -> Table:
+               sheet: str | None = None, allow_empty: bool = False) -> Table:
     """Read a CSV/XLSX table as text cells; record (not raise) every structural problem.
 
-    Problems found: unreadable file, empty file, missing required column, unknown (misspelled)
-    column, a row with more cells than the header. Fully blank rows are skipped.
+    Problems found: unreadable file, empty file, header without a recognisable delimiter, missing
+    required column, unknown (misspelled) column, duplicate column, a row that does not fit the
+    header (wrong delimiter, unquoted delimiter or decimal comma, unclosed quote), invisible control
+    characters and Excel formula errors in a cell. Fully blank rows are skipped. A file with a
+    header and no data rows is a problem unless ``allow_empty`` (optional files).
     """
     path = Path(path)
-    empty = pd.DataFrame(columns=[*required, *optional, ROW])
-    table = Table(path, label, empty)
+    known = [*required, *optional]
+    table = Table(path, label, pd.DataFrame(columns=[*known, ROW]))
     try:
         if path.suffix.lower() == ".xlsx":
-            header, rows = _rows_from_xlsx(path, sheet)
+            delimiter, all_rows = _rows_from_xlsx(path, sheet)
         else:
-            header, rows = _rows_from_csv(path)
+            delimiter, all_rows = _rows_from_csv(path)
+    except UnreadableFile as exc:
+        table.problem(str(exc), row=1, hint=exc.hint)
+        table.header_ok = False
+        return table
     except Exception as exc:  # any reader failure becomes a message, never a traceback
-        table.problem(f"berkas tidak dapat dibaca ({type(exc).__name__}: {exc})",
-                      hint="simpan ulang dari Excel sebagai CSV (UTF-8) atau XLSX")
+        table.problem(f"berkas tidak dapat dibaca ({type(exc).__name__}: {exc})", row=1,
+                      hint=_RESAVE)
+        table.header_ok = False
         return table
-    if not header:
-        table.problem("berkas kosong (tidak ada baris judul kolom)",
-                      hint=f"isi baris pertama dengan judul kolom: {';'.join(required)}")
+    start = next((i for i, (_, cells) in enumerate(all_rows)
+                  if any(not _blank(c) for c in cells)), None)
+    if start is None:
+        table.problem("berkas kosong (tidak ada baris judul kolom)", row=1, column=known[0],
+                      hint=f"isi baris 1 dengan judul kolom: {';'.join(required)}"
+                      + ("; atau hapus berkas opsional ini" if allow_empty else ""))
+        table.header_ok = False
         return table
-
+    header_row, header = all_rows[start][0], [str(h) for h in all_rows[start][1]]
+    rows = all_rows[start + 1:]
     columns = [normalise_header(h) for h in header]
-    known = [*required, *optional]
+
+    named = [c for c in columns if c]
+    if len(named) == 1 and len(known) > 1 and named[0] not in known:
+        # "kode|uraian|pagu" or "kode uraian pagu": no delimiter we know, so no columns at all.
+        table.problem("judul kolom tidak terpisah: pemisah kolom tidak dikenali", header_row,
+                      header[columns.index(named[0])], None,
+                      "pisahkan kolom dengan titik koma (;), koma (,) atau tab, mis. "
+                      + ";".join(required))
+        table.header_ok = False
+        return table
     for col in required:
         if col not in columns:
-            table.problem("kolom wajib tidak ada", column=col,
-                          hint=f"tambahkan kolom '{col}' pada baris judul (baris 1)")
+            table.problem("kolom wajib tidak ada", header_row, col,
+                          hint=f"tambahkan kolom '{col}' pada baris judul (baris {header_row})")
+            table.header_ok = False
     for i, col in enumerate(columns):
-        if col == "" and all(i >= len(c) or str(c[i]).strip() == "" for _, c in rows):
+        if col == "" and all(i >= len(c) or _blank(c[i]) for _, c in rows):
             continue  # trailing empty column that Excel sometimes adds
         if col not in known:
             guess = difflib.get_close_matches(col, known, n=1)
             hint = (f"mungkin maksudnya '{guess[0]}'" if guess
                     else f"kolom yang dikenal: {', '.join(known)}")
-            table.problem("kolom tidak dikenal", row=1, column=str(header[i]), hint=hint)
+            table.problem("kolom tidak dikenal", header_row,
+                          header[i].strip() or f"(kolom {column_letter(i)} tanpa judul)", hint=hint)
     seen = set()
     for col in columns:
         if col and col in seen:
-            table.problem("judul kolom ganda", row=1, column=col, hint="hapus salah satu kolom")
+            table.problem("judul kolom ganda", header_row, col, hint="hapus salah satu kolom")
+            table.header_ok = False
         seen.add(col)
 
+    last = max((i for i, c in enumerate(columns) if c), default=0)
+    width = last + 1  # cells beyond the last titled column
+    # Rows that do not fit the header, by kind: [(row, column, value, message, hint)]. They are
+    # left out of the table (their cells would land in the wrong columns).
+    misfits: dict[str, list[tuple]] = {}
+    first_split = None  # first decimal comma cut in two by a comma delimiter
     records = []
     for number, cells in rows:
-        if not any(str(c).strip() for c in cells):
+        if not any(not _blank(c) for c in cells):
             continue
-        if len(cells) > len(columns) and any(str(c).strip() for c in cells[len(columns):]):
-            table.problem(f"baris berisi {len(cells)} sel, padahal judul kolom hanya {len(columns)}",
-                          row=number, value=cells[len(columns)],
-                          hint="periksa pemisah kolom (; atau ,) dan tanda kutip pada teks")
+        overflow = cells[width:]
+        split = _looks_split(cells) if delimiter == "," and len(cells) > width else None
+        if any(not _blank(c) for c in overflow) or split:
+            first_split = first_split or (split and (number, header[min(split[0], last)],
+                                                     split[1]))
+            misfits.setdefault("overflow", []).append(
+                (number, header[last], delimiter.join(str(c) for c in overflow),
+                 f"baris berisi {len(cells)} sel, padahal judul kolom hanya {width} (sel berlebih "
+                 f"sesudah kolom terakhir '{header[last]}')", _shape_hint(delimiter, split)))
+            continue
+        other = next((d for d in DELIMITERS if d != delimiter and len(cells) == 1
+                      and width > 1 and d in str(cells[0])), None) if delimiter else None
+        if other:
+            misfits.setdefault("delimiter", []).append(
+                (number, header[0], cells[0],
+                 f"baris ini dipisah {_DELIMITER_NAMES[other]}, padahal judul kolom dipisah "
+                 f"{_DELIMITER_NAMES[delimiter]}",
+                 f"pakai pemisah yang sama di semua baris: {_DELIMITER_NAMES[delimiter]}"))
+            continue
+        broken = next((i for i, c in enumerate(cells[:width])
+                       if isinstance(c, str) and "\n" in c and delimiter and delimiter in c), None)
+        if broken is not None:
+            misfits.setdefault("quote", []).append(
+                (number, header[broken], cells[broken].split("\n")[0][:60],
+                 "tanda petik (\") pada sel ini dibuka tetapi tidak ditutup, sehingga baris-baris "
+                 "sesudahnya terbaca sebagai isi sel ini",
+                 "tutup tanda petiknya, atau hapus tanda petik di awal sel"))
+            continue
+        for i, col in enumerate(columns):
+            if col not in known or i >= len(cells) or not isinstance(cells[i], str):
+                continue
+            if CONTROL_CHARS.search(cells[i]):
+                table.problem("sel berisi karakter kontrol yang tidak terlihat", number, header[i],
+                              cells[i], "ketik ulang isi sel ini")
+            elif cells[i].strip().upper() in _EXCEL_ERRORS:
+                table.problem("sel berisi galat rumus Excel, bukan nilai", number, header[i],
+                              cells[i], "perbaiki rumusnya di Excel atau ketik nilainya")
         record = {col: cells[i] if i < len(cells) else "" for i, col in enumerate(columns)
                   if col in known}
         record[ROW] = number
         records.append(record)
+    if first_split:
+        # Decimal commas in a comma-separated file: every row is suspect, even one that happens to
+        # have the right number of cells ("3.000.000,50" → pagu 3.000.000, realisasi 50). One
+        # message for the file, naming the rows where it shows.
+        number, column, split = first_split
+        rows_seen = [str(item[0]) for item in misfits.get("overflow", [])]
+        table.problem("berkas dipisah koma (,), padahal angkanya memakai koma desimal tanpa tanda "
+                      f"petik, sehingga isi kolom bergeser (terlihat di baris "
+                      f"{_row_list(rows_seen)})", number, column, split,
+                      _shape_hint(delimiter, (0, split)))
+        table.header_ok = False
+        misfits = {k: v for k, v in misfits.items() if k != "overflow"}
+    elif len(misfits.get("overflow", ())) > max(1, len(records)):
+        # Most rows are wider than the header: a title is missing, not a cell too many.
+        items = misfits.pop("overflow")
+        widest = max(len(str(item[2]).split(delimiter)) for item in items) + width if delimiter \
+            else width + 1
+        table.problem(f"sebagian besar baris data berisi lebih banyak sel ({widest}) daripada judul kolom "
+                      f"({width}): ada judul kolom yang terlewat", header_row, header[last], None,
+                      "tambahkan judul kolom yang belum ada di baris judul; kolom yang dikenal: "
+                      + ", ".join(known))
+        table.header_ok = False
+    for items in misfits.values():
+        for number, column, value, message, hint in items[:MAX_ROW_PROBLEMS]:
+            table.problem(message, number, column, value, hint)
+        rest = [str(item[0]) for item in items[MAX_ROW_PROBLEMS:]]
+        if rest:
+            table.problem(f"{len(rest)} baris lain juga tidak sesuai dengan judul kolom seperti di "
+                          "atas", int(rest[0]), items[0][1], None,
+                          f"baris {_row_list(rest)}; {items[0][4]}")
     frame = pd.DataFrame.from_records(records, columns=[*known, ROW])
     for col in known:
-        frame[col] = frame[col].map(lambda v: "" if v is None else v).astype(object)
+        # An optional column absent from the file reads as empty cells, not NaN.
+        frame[col] = frame[col].map(lambda v: "" if v is None or v != v else v).astype(object)
     table.frame = frame
-    if not records:
-        table.problem("berkas tidak berisi baris data", hint="isi minimal satu baris di bawah judul kolom")
+    if not records and not misfits and not allow_empty:
+        table.problem("berkas tidak berisi baris data", header_row + 1, known[0],
+                      hint=f"isi minimal satu baris di bawah judul kolom (mulai baris "
+                      f"{header_row + 1})")
     return table

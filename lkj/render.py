@@ -399,7 +399,10 @@ def notebook_to_markdown(notebook: Path, assets_dir: Path | None = None) -> tupl
     is given, otherwise embedded as ``data:`` URIs.
     """
     notebook = Path(notebook)
-    nb = _read_notebook(notebook)
+    return _collect_markdown(_read_notebook(notebook), notebook, assets_dir)
+
+
+def _collect_markdown(nb, notebook: Path, assets_dir: Path | None) -> tuple[dict, str]:
     meta: dict | None = None
     parts: list[str] = []
     seen_markdown = False
@@ -448,15 +451,43 @@ def _markdown_document(meta: dict, body: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------
+# Reproducible output: one date for every "created" stamp
+# ---------------------------------------------------------------------------------------
+
+
+def _source_date_epoch(nb) -> int | None:
+    """SOURCE_DATE_EPOCH from the environment, else the report date lkj.execute recorded.
+
+    Used for the PDF creation date (typst), the DOCX core properties and zip entry times
+    (pandoc) and Quarto, so the same inputs give the same bytes instead of the build time.
+    """
+    env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if env.isdigit():
+        return int(env)
+    value = ((nb.metadata.get("lkj") or {}) if nb is not None else {}).get("source_date_epoch")
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
+def _tool_env(epoch: int | None) -> dict[str, str] | None:
+    """Environment for pandoc/Quarto: this one, with SOURCE_DATE_EPOCH when known."""
+    if epoch is None:
+        return None
+    return {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
+
+
+# ---------------------------------------------------------------------------------------
 # Embedded engine
 # ---------------------------------------------------------------------------------------
 
 
-def _run(cmd: list[str], what: str, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
+def _run(cmd: list[str], what: str, cwd: Path, timeout: int = 600,
+         env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     try:
         proc = subprocess.run(
             cmd, cwd=str(cwd), capture_output=True, text=True, encoding="utf-8",
-            errors="replace", timeout=timeout, check=False,
+            errors="replace", timeout=timeout, check=False, env=env,
         )
     except FileNotFoundError as exc:
         raise LkjError(f"{what}: program {cmd[0]} tidak ditemukan.") from exc
@@ -510,7 +541,8 @@ def _write_meta_file(path: Path, settings: dict) -> Path:
     return path
 
 
-def _render_html(md: Path, work: Path, res: list[Path], settings: dict, page: dict, root: Path, target: Path) -> Path:
+def _render_html(md: Path, work: Path, res: list[Path], settings: dict, page: dict, root: Path, target: Path,
+                 epoch: int | None = None) -> Path:
     s = settings["html"]
     meta_file = _write_meta_file(work / "meta-html.yaml", s)
     m = page["margin"]
@@ -537,7 +569,7 @@ def _render_html(md: Path, work: Path, res: list[Path], settings: dict, page: di
         cmd += ["--toc", "--toc-depth", str(_toc_depth(s))]
     if _truthy(s.get("number-sections", False)):
         cmd.append("--number-sections")
-    proc = _run(cmd, "Pandoc (HTML)", work)
+    proc = _run(cmd, "Pandoc (HTML)", work, env=_tool_env(epoch))
     _check_pandoc_warnings(proc.stderr, "html")
     return target
 
@@ -557,7 +589,8 @@ def _typst_fonts(settings: dict, root: Path) -> tuple[list[str], bool]:
     return dirs, font in TYPST_EMBEDDED_FONTS
 
 
-def _render_pdf(md: Path, work: Path, res: list[Path], settings: dict, page: dict, root: Path, target: Path) -> Path:
+def _render_pdf(md: Path, work: Path, res: list[Path], settings: dict, page: dict, root: Path, target: Path,
+                epoch: int | None = None) -> Path:
     s = settings["pdf"]
     meta_file = _write_meta_file(work / "meta-pdf.yaml", s)
     typ = work / "laporan.typ"
@@ -578,7 +611,7 @@ def _render_pdf(md: Path, work: Path, res: list[Path], settings: dict, page: dic
     ]
     if _truthy(s.get("toc", True)):
         cmd += ["--toc", "--toc-depth", str(_toc_depth(s))]
-    proc = _run(cmd, "Pandoc (typst)", work)
+    proc = _run(cmd, "Pandoc (typst)", work, env=_tool_env(epoch))
     _check_pandoc_warnings(proc.stderr, "pdf")
 
     import typst
@@ -586,9 +619,10 @@ def _render_pdf(md: Path, work: Path, res: list[Path], settings: dict, page: dic
     font_dirs, embedded_only = _typst_fonts(s, root)
     anchor = Path(typ.resolve().anchor)
     extra: dict[str, Any] = {}
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():  # reproducible PDFs (pandoc honours it for DOCX by itself)
-        extra["timestamp"] = int(epoch)
+    if epoch is None:
+        epoch = _source_date_epoch(None)
+    if epoch is not None:  # the PDF's creation date (and typst's document id) from the data
+        extra["timestamp"] = epoch
     try:
         typst.compile(
             str(typ),
@@ -609,7 +643,8 @@ def _render_pdf(md: Path, work: Path, res: list[Path], settings: dict, page: dic
     return target
 
 
-def _render_docx(md: Path, work: Path, res: list[Path], settings: dict, page: dict, root: Path, target: Path, meta: dict) -> Path:
+def _render_docx(md: Path, work: Path, res: list[Path], settings: dict, page: dict, root: Path, target: Path, meta: dict,
+                 epoch: int | None = None) -> Path:
     s = settings["docx"]
     meta_file = _write_meta_file(work / "meta-docx.yaml", s)
     raw = work / "laporan.docx"
@@ -623,7 +658,7 @@ def _render_docx(md: Path, work: Path, res: list[Path], settings: dict, page: di
     ref = _reference_doc(s, root)
     if ref is not None:
         cmd += ["--reference-doc", str(ref)]
-    proc = _run(cmd, "Pandoc (DOCX)", work)
+    proc = _run(cmd, "Pandoc (DOCX)", work, env=_tool_env(epoch))
     _check_pandoc_warnings(proc.stderr, "docx")
     _postprocess_docx(raw, target, page, meta)
     return target
@@ -733,11 +768,30 @@ def _patch_core(xml: str, meta: dict) -> str:
     return put(xml, "dc:creator", meta.get("author"))
 
 
+_CUSTOM_PROPERTY_RE = re.compile(r"<property\b[^>]*>.*?</property>", re.S)
+
+
+def _patch_custom(xml: str) -> str:
+    """Drop the render switches (``lkj-*``) pandoc copies into the custom properties.
+
+    They are instructions to our filter, not document properties, and one of them
+    (lkj-resource-dir) is the temporary work directory: it made every DOCX differ.
+    """
+    kept = [p for p in _CUSTOM_PROPERTY_RE.findall(xml) if not re.search(r'\bname="lkj-', p)]
+    kept = [re.sub(r'\bpid="\d+"', f'pid="{i}"', p, count=1) for i, p in enumerate(kept, start=2)]
+    m = re.search(r"<Properties\b[^>]*>", xml)
+    end = xml.rfind("</Properties>")
+    if not m or end == -1:
+        return xml
+    return xml[:m.end()] + "".join(kept) + xml[end:]
+
+
 def _postprocess_docx(src: Path, dst: Path, page: dict, meta: dict) -> None:
     patches = {
         "word/document.xml": lambda x: _patch_document(x, page),
         "word/styles.xml": lambda x: _patch_styles(x, page),
         "docProps/core.xml": lambda x: _patch_core(x, meta),
+        "docProps/custom.xml": _patch_custom,
     }
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
@@ -755,9 +809,11 @@ def _render_embedded(
     page = _page_setup(settings["pdf"])
     nb_dir = notebook.resolve().parent
     results: dict[str, Path] = {}
+    nb = _read_notebook(notebook)
+    epoch = _source_date_epoch(nb)
     with tempfile.TemporaryDirectory(prefix="lkj-render-") as tmp:
         work = Path(tmp)
-        meta, body = notebook_to_markdown(notebook, assets_dir=work / "keluaran")
+        meta, body = _collect_markdown(nb, notebook, work / "keluaran")
         for lang in (meta.get("lang"), settings["pdf"].get("lang")):
             if lang is not None and not _LANG_RE.match(str(lang)):
                 raise LkjError(f"Kode bahasa (lang) tidak valid: {lang!r}. Gunakan misalnya 'id'.")
@@ -769,11 +825,11 @@ def _render_embedded(
             for fmt in formats:
                 target = out_dir / f"{basename}.{fmt}"
                 if fmt == "html":
-                    jobs[fmt] = pool.submit(_render_html, md, work, res, settings, page, root, target)
+                    jobs[fmt] = pool.submit(_render_html, md, work, res, settings, page, root, target, epoch)
                 elif fmt == "pdf":
-                    jobs[fmt] = pool.submit(_render_pdf, md, work, res, settings, page, root, target)
+                    jobs[fmt] = pool.submit(_render_pdf, md, work, res, settings, page, root, target, epoch)
                 else:
-                    jobs[fmt] = pool.submit(_render_docx, md, work, res, settings, page, root, target, meta)
+                    jobs[fmt] = pool.submit(_render_docx, md, work, res, settings, page, root, target, meta, epoch)
             errors = []
             for fmt in formats:
                 try:
@@ -910,6 +966,7 @@ def _render_quarto(
     settings = load_settings(project_root, notebook)
     nb_dir = notebook.resolve().parent
     results: dict[str, Path] = {}
+    epoch = _source_date_epoch(_read_notebook(notebook))
     with tempfile.TemporaryDirectory(prefix="lkj-quarto-") as tmp:
         work = Path(tmp)
         meta, body = notebook_to_markdown(notebook)
@@ -931,7 +988,7 @@ def _render_quarto(
             try:
                 proc = subprocess.run(
                     cmd, cwd=str(work), capture_output=True, text=True, encoding="utf-8",
-                    errors="replace", timeout=900, check=False,
+                    errors="replace", timeout=900, check=False, env=_tool_env(epoch),
                 )
             except subprocess.TimeoutExpired as exc:
                 raise LkjError(f"Quarto melebihi batas waktu saat merender {fmt.upper()}.") from exc

@@ -40,11 +40,14 @@ class Laporan:
         self.kab = self.meta["profil"].get("kabupaten", "")
         self.jabatan = str(self.meta["laporan"]["nama_jabatan"])
         self._counters: dict[tuple[str, int], int] = {}
+        self.processed_dir: Path | None = None
 
     @classmethod
     def from_processed(cls, processed_dir: str | Path, figures_dir: str | Path = "figures",
                        engine: str = "", commit: str = "") -> "Laporan":
-        return cls(read_processed(Path(processed_dir)), figures_dir, engine, commit)
+        lap = cls(read_processed(Path(processed_dir)), figures_dir, engine, commit)
+        lap.processed_dir = Path(processed_dir).resolve()
+        return lap
 
     # ---- helpers ------------------------------------------------------------------------
     @property
@@ -73,12 +76,14 @@ class Laporan:
         text = self.r.narasi.get(key, "").strip()
         return text + "\n" if text else (fallback + "\n" if fallback else "")
 
-    def _signature(self) -> str:
+    def _signature(self, with_superior: bool = True) -> str:
         lap = self.meta["laporan"]
         place_date = f"{F.md(lap['tempat'])}, {F.tanggal(_date(lap['tanggal']))}"
         blocks = []
         signer = self.r.pejabat[self.r.pejabat["peran"] == "penandatangan"]
         known = self.r.pejabat[self.r.pejabat["peran"] == "mengetahui"]
+        if not with_superior:
+            known = known.iloc[0:0]
         for row, first in ((known, "Mengetahui"), (signer, place_date)):
             for p in row.itertuples():
                 nip = f"NIP. {F.md(p.nip)}" if p.nip else ""
@@ -110,31 +115,51 @@ class Laporan:
             "author": f"Pemerintah Kabupaten {self.kab}",
             "date": F.tanggal(_date(lap["tanggal"])),
             "lang": "id",
+            "lkj-daftar": True,  # Daftar Tabel and Daftar Gambar after the Daftar Isi
         }
         return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False,
                                          default_style='"') + "---\n"
 
     def _sampul(self) -> str:
-        return (f"::: {{.cover}}\n**LAPORAN KINERJA {F.md(self.jabatan.upper())}**\n\n"
+        logo = ""
+        if self.meta.get("logo") and self.processed_dir is not None:
+            path = (self.processed_dir / self.meta["logo"]).as_posix()
+            logo = f"![]({path}){{width=3.2cm}}\n\n"
+        return (f"::: {{.cover}}\n{logo}**LAPORAN KINERJA {F.md(self.jabatan.upper())}**\n\n"
                 f"**{F.triwulan(self.tw).upper()}**\n\n**TAHUN {self.tahun}**\n\n"
                 f"Pemerintah Kabupaten {F.md(self.kab)}\n\nKecamatan {F.md(self.kec)}\n:::\n")
 
     def _kata_pengantar(self) -> str:
         # The table of contents follows the Kata Pengantar, as in the seed reports.
         return ("# KATA PENGANTAR {.unnumbered}\n\n" + self._narasi("kata_pengantar") + "\n"
-                + self._signature() + "\n::: {.toc}\n:::\n")
+                + self._signature(with_superior=False) + "\n::: {.toc}\n:::\n")
+
+    @staticmethod
+    def _lettered(sections: list[tuple[str, str]]) -> list[str]:
+        """Sub-chapters A., B., … — a section with nothing to say is left out, not printed empty."""
+        out = []
+        for title, body in sections:
+            if body.strip():
+                out += [f"## {'ABCDEFGHIJ'[len(out) // 2]}. {title} {{.unnumbered}}\n", body]
+        return out
 
     def _bab1(self) -> str:
-        desa_list = ", ".join(F.md(n) for n in self.r.desa["nama_desa"])
-        n_desa = len(self.r.desa)
-        wilayah = (f"Wilayah Kecamatan {F.md(self.kec)} terdiri atas {n_desa} desa, yaitu "
-                   f"{desa_list}.")
+        if self.meta["unit"] == "camat":
+            desa_list = ", ".join(F.md(n) for n in self.r.desa["nama_desa"])
+            wilayah = (f"Wilayah Kecamatan {F.md(self.kec)} terdiri atas {len(self.r.desa)} desa, "
+                       f"yaitu {desa_list}.\n")
+            organisasi = ("Gambaran Umum Organisasi",
+                          "\n".join(p for p in (self._narasi("gambaran_umum"), wilayah,
+                                                 self._pegawai_sentence()) if p))
+        else:
+            organisasi = ("Tugas Pokok dan Fungsi Jabatan",
+                          "\n".join(p for p in (self._narasi("gambaran_umum"),
+                                                 self._pegawai_sentence()) if p))
         parts = ["::: {.pagebreak}\n:::\n", "# BAB I PENDAHULUAN {.unnumbered}\n",
-                 "## A. Latar Belakang {.unnumbered}\n", self._narasi("latar_belakang"),
-                 "## B. Maksud dan Tujuan {.unnumbered}\n", self._narasi("maksud_tujuan"),
-                 "## C. Gambaran Umum Organisasi {.unnumbered}\n", self._narasi("gambaran_umum"),
-                 wilayah + "\n", self._pegawai_sentence(),
-                 "## D. Permasalahan Utama {.unnumbered}\n", self._narasi("permasalahan_utama")]
+                 *self._lettered([("Latar Belakang", self._narasi("latar_belakang")),
+                                  ("Maksud dan Tujuan", self._narasi("maksud_tujuan")),
+                                  organisasi,
+                                  ("Permasalahan Utama", self._narasi("permasalahan_utama"))])]
         return "\n".join(p for p in parts if p)
 
     def _pegawai_sentence(self) -> str:
@@ -161,7 +186,8 @@ class Laporan:
                 rumus = f"Jumlah {F.md(r.label_pembilang)} ÷ Jumlah {F.md(r.label_penyebut)} × 100%"
             else:
                 rumus = "Nilai realisasi yang dilaporkan langsung"
-            rumus_rows.append([str(r.no), F.md(r.indikator), rumus, F.md(r.definisi) or "–"])
+            rumus_rows.append([str(r.no), F.md(r.indikator), rumus,
+                               F.md(r.definisi) if r.definisi else "–"])
         rumus_table = F.md_table(["No", "Indikator Kinerja", "Rumus Penghitungan", "Definisi"],
                                  rumus_rows, "llll",
                                  f"{self._number('Tabel', 2)} Rumus Penghitungan Indikator",
@@ -172,16 +198,17 @@ class Laporan:
         prog_table = F.md_table(["Kode", "Program", "Pagu (Rp)"], prog_rows, "llr",
                                 f"{self._number('Tabel', 2)} Program dan Pagu Anggaran "
                                 f"Tahun {self.tahun}", "tbl-program")
+        pk_text = "\n".join([
+            f"Perjanjian kinerja {F.md(self.unit_nama)} tahun {self.tahun} memuat {len(ind)} "
+            "sasaran dan indikator kinerja berikut.\n", pk,
+            "Rumus penghitungan setiap indikator:\n", rumus_table])
+        prog_text = "\n".join([
+            f"Sasaran tersebut didukung oleh {len(prog)} program dengan pagu anggaran seluruhnya "
+            f"Rp{F.rupiah(self.meta['ringkasan']['pagu'])}.\n", prog_table])
         parts = ["::: {.pagebreak}\n:::\n", "# BAB II PERENCANAAN KINERJA {.unnumbered}\n",
-                 f"## A. Visi, Misi, Tujuan dan Sasaran {{.unnumbered}}\n",
-                 self._narasi("visi_misi"),
-                 f"## B. Perjanjian Kinerja Tahun {self.tahun} {{.unnumbered}}\n",
-                 f"Perjanjian kinerja {F.md(self.unit_nama)} tahun {self.tahun} memuat "
-                 f"{len(ind)} sasaran dan indikator kinerja berikut.\n", pk,
-                 "Rumus penghitungan setiap indikator:\n", rumus_table,
-                 f"## C. Program dan Anggaran {{.unnumbered}}\n",
-                 f"Sasaran tersebut didukung oleh {len(prog)} program dengan pagu anggaran "
-                 f"seluruhnya Rp{F.rupiah(self.meta['ringkasan']['pagu'])}.\n", prog_table]
+                 *self._lettered([("Visi, Misi, Tujuan dan Sasaran", self._narasi("visi_misi")),
+                                  (f"Perjanjian Kinerja Tahun {self.tahun}", pk_text),
+                                  ("Program dan Anggaran", prog_text)])]
         return "\n".join(p for p in parts if p)
 
     def _skala(self) -> str:
@@ -206,7 +233,9 @@ class Laporan:
                  F.value_with_unit(r.realisasi, r.satuan), F.percent(r.capaian), r.kategori]
                 for r in ind.itertuples()]
         cap_table = F.md_table(
-            ["No", "Sasaran", "Indikator Sasaran", f"Target {self.tahun}",
+            ["No", "Sasaran", "Indikator Sasaran",
+             f"Target TW {F.roman(self.tw)}" if ind["target_periode_triwulan"].map(bool).any()
+             else f"Target {self.tahun}",
              f"Realisasi s.d. TW {F.roman(self.tw)}", "Capaian", "Kategori"], rows, "lllrrrl",
             f"{self._number('Tabel', 3)} Capaian Indikator Kinerja {self.periode}", "tbl-capaian")
         polar = sorted(set(ind["polaritas"]))
@@ -259,16 +288,26 @@ class Laporan:
 
     def _kegiatan_table(self, r) -> str:
         keg = self.r.kegiatan[self.r.kegiatan["indikator_id"] == r.indikator_id]
-        done = keg[keg["status"] == "ditindaklanjuti"]
+        with_status = bool((keg["status"] != "ditindaklanjuti").any())
+        shown = keg if with_status else keg[keg["status"] == "ditindaklanjuti"]
         rows, last = [], None
-        for i, k in enumerate(done.itertuples(), 1):
+        for i, k in enumerate(shown.itertuples(), 1):
             jenis = F.md(k.jenis or "") if k.jenis != last else ""
             last = k.jenis
-            rows.append([str(i), jenis, F.md(k.uraian)])
-        return F.md_table(["No", "Jenis Fasilitasi", f"Uraian Aktivitas yang Ditindaklanjuti s.d. "
-                           f"TW {F.roman(self.tw)}"], rows, "lll",
-                          f"{self._number('Tabel', 3)} Aktivitas yang Ditindaklanjuti s.d. "
-                          f"{F.triwulan(self.tw)}", f"tbl-kegiatan-{r.indikator_id.lower()}")
+            row = [str(i), jenis, F.md(k.uraian)]
+            if with_status:
+                row.append("Ditindaklanjuti" if k.status == "ditindaklanjuti" else "Belum")
+            rows.append(row)
+        head = ["No", "Jenis Fasilitasi",
+                "Uraian Aktivitas" if with_status else
+                f"Uraian Aktivitas yang Ditindaklanjuti s.d. TW {F.roman(self.tw)}"]
+        if with_status:
+            head.append("Status")
+        title = ("Daftar Aktivitas dan Statusnya" if with_status
+                 else "Aktivitas yang Ditindaklanjuti")
+        return F.md_table(head, rows, "llll"[:len(head)],
+                          f"{self._number('Tabel', 3)} {title} s.d. {F.triwulan(self.tw)}",
+                          f"tbl-kegiatan-{r.indikator_id.lower()}")
 
     def _dokumen_table(self, r) -> str:
         grid = self.r.dokumen_desa[self.r.dokumen_desa["indikator_id"] == r.indikator_id]
@@ -319,11 +358,16 @@ class Laporan:
                          F.value_with_unit(r.realisasi, r.satuan)])
             if p is not None and p["realisasi"] is not None and r.realisasi is not None:
                 sentences.append(N.banding_sentence(r, p, self.tahun, self.tw))
-        t1 = F.md_table(["No", "Indikator Kinerja", f"Target {lalu}", f"Realisasi {lalu}",
-                         f"Target {self.tahun}", f"Realisasi {self.tahun} (TW {F.roman(self.tw)})"],
-                        rows, "llrrrr",
-                        f"{self._number('Tabel', 3)} Perbandingan Target dan Realisasi Kinerja "
-                        f"Tahun {lalu} dan {self.periode}", "tbl-banding")
+        has_history = bool(len(riw))
+        if has_history:
+            t1 = F.md_table(["No", "Indikator Kinerja", f"Target {lalu}", f"Realisasi {lalu}",
+                             f"Target {self.tahun}", f"Realisasi {self.tahun} (TW {F.roman(self.tw)})"],
+                            rows, "llrrrr",
+                            f"{self._number('Tabel', 3)} Perbandingan Target dan Realisasi Kinerja "
+                            f"Tahun {lalu} dan {self.periode}", "tbl-banding")
+        else:
+            t1 = (f"Data target dan realisasi tahun {lalu} belum diisi (riwayat.csv), sehingga "
+                  f"perbandingan dengan tahun {lalu} belum dapat disajikan.\n")
         years = sorted({int(t) for t in riw["tahun"]})[-2:] if len(riw) else []
         rows2, renstra_sentences = [], []
         for r in ind.itertuples():
@@ -337,20 +381,27 @@ class Laporan:
                 cap = kinerja.capaian(r.realisasi, r.target_renstra, r.polaritas)
                 if cap is not None:
                     renstra_sentences.append(N.render(
-                        "renstra", tahun=self.tahun,
+                        "renstra", indikator=r.indikator, tahun=self.tahun,
                         target_renstra=F.value_with_unit(r.target_renstra, r.satuan),
-                        periode=self.periode, tercapai=kinerja.tercapai(cap), capaian=cap)
-                        .replace("Terhadap target", f"Untuk indikator *{F.md(r.indikator)}*, terhadap target", 1))
-        t2 = F.md_table(["No", "Indikator Kinerja", "Target Renstra",
-                         *[f"Realisasi {y}" for y in years],
-                         f"Realisasi {self.tahun} (TW {F.roman(self.tw)})"], rows2,
-                        "llr" + "r" * (len(years) + 1),
-                        f"{self._number('Tabel', 3)} Perbandingan Realisasi dengan Target Renstra "
-                        f"dan Tahun-Tahun Sebelumnya", "tbl-renstra")
+                        periode=self.periode, tercapai=kinerja.tercapai(cap), capaian=cap))
+        if has_history or ind["target_renstra"].notna().any():
+            t2 = F.md_table(["No", "Indikator Kinerja", "Target Renstra",
+                             *[f"Realisasi {y}" for y in years],
+                             f"Realisasi {self.tahun} (TW {F.roman(self.tw)})"], rows2,
+                            "llr" + "r" * (len(years) + 1),
+                            f"{self._number('Tabel', 3)} Perbandingan Realisasi dengan Target Renstra "
+                            f"dan Tahun-Tahun Sebelumnya", "tbl-renstra")
+        else:
+            t2 = ("Target Renstra dan realisasi tahun-tahun sebelumnya belum diisi, sehingga "
+                  "perbandingan ini belum dapat disajikan.\n")
         parts = [f"### 2. Perbandingan dengan Tahun {lalu} {{.unnumbered}}\n", t1,
                  *[s + "\n" for s in sentences]]
         parts += [f"### 3. Perbandingan dengan Target Renstra dan Tahun Sebelumnya {{.unnumbered}}\n",
                   t2, *[s + "\n" for s in renstra_sentences]]
+        for r in ind.itertuples():
+            hist = riw[(riw["indikator_id"] == r.indikator_id) & riw["realisasi"].notna()]
+            if len(hist) >= 1 and r.realisasi is not None:
+                parts.append(N.tren_sentence(r, hist, self.tahun, self.tw) + "\n")
         if len(riw):
             parts.append(self._figure(charts.riwayat(ind, riw, self.tahun, self.tw), 3,
                                       "Realisasi indikator dari tahun ke tahun", "riwayat"))
@@ -360,7 +411,10 @@ class Laporan:
         tot = self.meta["ringkasan"]
         parts = ["### 4. Analisis Penyebab Keberhasilan/Kegagalan dan Solusi {.unnumbered}\n"]
         n_belum = int(tot["jumlah_indikator"]) - int(tot["jumlah_tercapai"])
-        if n_belum:
+        if n_belum and n_belum == int(tot["jumlah_indikator"]):
+            parts.append(f"Sampai dengan {self.periode}, seluruh indikator ({n_belum}) belum "
+                         "mencapai target.\n")
+        elif n_belum:
             parts.append(f"Sampai dengan {self.periode}, {n_belum} dari {tot['jumlah_indikator']} "
                          "indikator belum mencapai target.\n")
         else:
@@ -371,13 +425,48 @@ class Laporan:
                   N.render("anggaran", periode=self.periode, realisasi=tot["realisasi_anggaran"],
                            pagu=tot["pagu"], persen=tot["persen_anggaran"],
                            sisa=tot["sisa"]) + "\n",
+                  self._efisiensi(),
                   "### 6. Program yang Menunjang Pencapaian Kinerja {.unnumbered}\n"]
         prog = A.programs(self.r.anggaran)
         parts.append(N.render("program", tahun=self.tahun, n=len(prog)) + "\n")
         parts.append("\n".join(f"{i}. {F.md(F.judul(p.uraian))}" for i, p in
                                enumerate(prog.itertuples(), 1)) + "\n")
         parts.append(self._narasi("program_pendukung"))
+        number = 7
+        for key, title in (("strategi", "Strategi yang Digunakan"),
+                           ("hambatan", "Hambatan dan Upaya Mengatasinya"),
+                           ("rencana_tindak_lanjut", "Rencana Tindak Lanjut")):
+            if self._narasi(key):
+                parts += [f"### {number}. {title} {{.unnumbered}}\n", self._narasi(key)]
+                number += 1
         return "\n".join(p for p in parts if p)
+
+    def _efisiensi(self) -> str:
+        """Cost per outcome: budget behind each indicator beside its capaian (seed 002's table,
+        computed correctly), with the rule used."""
+        ind = self.r.indikator
+        linked = ind[ind["kode_anggaran"].map(bool)] if "kode_anggaran" in ind else ind.iloc[0:0]
+        if not len(linked):
+            return ("Kaitan indikator dengan anggaran belum diisi (kolom kode_anggaran pada "
+                    "perjanjian_kinerja), sehingga efisiensi per sasaran tidak dihitung.\n")
+        rows, sentences = [], []
+        for r in linked.itertuples():
+            gap = r.selisih_efisiensi
+            rows.append([str(r.no), F.md(r.indikator), F.md(r.kode_anggaran),
+                         F.rupiah(r.pagu_anggaran), F.rupiah(r.realisasi_anggaran),
+                         F.percent(r.serapan_anggaran), F.percent(r.capaian),
+                         (("+" if gap is not None and F.to_decimal(gap) > 0 else "")
+                          + F.number(gap)) if gap is not None else "–", r.efisiensi])
+            if gap is not None:
+                sentences.append(N.efisiensi_sentence(r))
+        table = F.md_table(["No", "Indikator", "Kode Anggaran", "Pagu (Rp)", "Realisasi (Rp)",
+                            "Serapan", "Capaian Kinerja", "Selisih (poin)", "Efisiensi"], rows,
+                           "lllrrrrrl",
+                           f"{self._number('Tabel', 3)} Capaian Kinerja dan Serapan Anggaran "
+                           f"(Cost per Outcome) {self.periode}", "tbl-efisiensi")
+        rule = (f"Efisiensi dinilai per indikator dengan membandingkan capaian kinerja dan serapan "
+                f"anggaran yang mendukungnya: {kinerja.ATURAN_EFISIENSI}.\n")
+        return "\n".join([rule, table, *[x + "\n" for x in sentences]])
 
     def _bab3_anggaran(self) -> str:
         ang = self.r.anggaran
@@ -403,8 +492,32 @@ class Laporan:
                    "kegiatan dan program adalah jumlah sub kegiatan di bawahnya.\n",
                  table,
                  self._figure(charts.serapan_program(A.programs(ang)), 3,
-                              "Penyerapan anggaran per program", "serapan-program")]
+                              "Penyerapan anggaran per program", "serapan-program"),
+                 self._tanggapan()]
         return "\n".join(parts)
+
+    CHECKLIST = ("Laporan sudah baik", "Laporan kurang baik", "Laporan segera diperbaiki",
+                 "Target dan realisasi diteliti ulang", "Capaian diteliti ulang", "Lain-lain")
+
+    def _tanggapan(self) -> str:
+        """The supervisor's checklist (seed 002/003): what was ticked, or blank boxes to tick."""
+        tg = self.r.tanggapan_atasan
+        out = ["## C. Tanggapan Atasan Langsung {.unnumbered}\n"]
+        if len(tg):
+            items = [(str(t.butir), t.dicentang == "ya", t.catatan or "") for t in tg.itertuples()]
+            out.append("Tanggapan (disposisi) atasan langsung atas laporan ini:\n")
+        else:
+            items = [(b, False, "") for b in self.CHECKLIST]
+            out.append("Diisi oleh atasan langsung dengan memberi tanda centang:\n")
+        # A line block (one line per item, no bullets) keeps the checklist together.
+        lines = []
+        for butir, ticked, catatan in items:
+            box = "☑" if ticked else "☐"
+            lines.append(f"| {box} {F.md(butir)}" + (f": {F.md(catatan)}" if catatan else ""))
+        if not len(tg):
+            lines.append("| Catatan: " + "." * 60)
+        out.append("\n".join(lines) + "\n")
+        return "\n".join(out)
 
     def _bab4(self) -> str:
         tot = self.meta["ringkasan"]
@@ -420,7 +533,7 @@ class Laporan:
             items.append(f"- {F.md(r.indikator)}: capaian {F.percent(r.capaian)} "
                          f"({r.kategori}), {status}.")
         parts = ["::: {.pagebreak}\n:::\n", "# BAB IV PENUTUP {.unnumbered}\n",
-                 f"Laporan Kinerja {F.md(self.jabatan)} {self.periode} {F.md(self.unit_nama)} "
+                 f"Laporan Kinerja {F.md(self.jabatan)} Kecamatan {F.md(self.kec)} {self.periode} "
                  "disusun sebagai bentuk pertanggungjawaban pelaksanaan tugas selama periode "
                  "tersebut.\n", kes + "\n", "\n".join(items) + "\n", ang + "\n",
                  self._narasi("penutup"), self._signature()]

@@ -19,15 +19,16 @@ import pandas as pd
 from lkj import anggaran, desa, kinerja
 from lkj.errors import LkjError, Problem, ValidationError
 from lkj.params import ReportId
-from lkj.reading import (ROW, NumberFormatError, Table, decode, parse_date, parse_number,
-                         read_table, to_sen)
+from lkj.reading import (CONTROL_CHARS, ROW, NumberFormatError, Table, decode,
+                         parse_date, parse_number, read_table, to_sen)
 
 NARASI = ("kata_pengantar", "latar_belakang", "maksud_tujuan", "gambaran_umum",
           "permasalahan_utama", "visi_misi", "analisis_penyebab", "efisiensi",
-          "program_pendukung", "penutup")
+          "program_pendukung", "strategi", "hambatan", "rencana_tindak_lanjut", "penutup")
 DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 STATUS_KEGIATAN = ("ditindaklanjuti", "belum")
 PERAN = ("penandatangan", "mengetahui")
+YA_TIDAK = ("ya", "tidak")
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ SPECS: dict[str, list[Col]] = {
         Col("polaritas", "choice", True, kinerja.POLARITAS), Col("target", "decimal", True),
         *_TW_TARGETS, Col("target_renstra", "decimal"),
         Col("cara_hitung", "choice", True, kinerja.CARA_HITUNG),
-        Col("label_pembilang"), Col("label_penyebut"), Col("definisi")],
+        Col("label_pembilang"), Col("label_penyebut"), Col("definisi"),
+        Col("kode_anggaran")],
     "realisasi": [Col("indikator_id", required=True), Col("pembilang", "decimal"),
                   Col("penyebut", "decimal"), Col("nilai", "decimal"), Col("keterangan")],
     "kegiatan": [Col("indikator_id", required=True), Col("no", "int"), Col("jenis"),
@@ -63,6 +65,8 @@ SPECS: dict[str, list[Col]] = {
                  Col("pagu", "money"), Col("realisasi", "money")],
     "riwayat": [Col("indikator_id", required=True), Col("tahun", "int", True),
                 Col("target", "decimal"), Col("realisasi", "decimal")],
+    "tanggapan_atasan": [Col("butir", required=True), Col("dicentang", "choice", True, YA_TIDAK),
+                         Col("catatan")],
 }
 # Key/value files: (required keys, optional keys)
 KEY_VALUES = {
@@ -97,6 +101,10 @@ class Inputs:
     narasi: dict[str, str]
     files: list[SourceFile]
     warnings: list[Problem] = field(default_factory=list)
+    # Where each key of profil/laporan sits ({"laporan": {"tanggal": 7}}) and each table's cells
+    # as written, so a cross-file problem can name the row and show the value the analyst typed.
+    key_rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    raw: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -171,21 +179,31 @@ def _parse_cell(text: object, col: Col) -> object:
     return number
 
 
-def _key_values(table: Table, required: tuple[str, ...], optional: tuple[str, ...]) -> dict:
+def _key_values(table: Table, required: tuple[str, ...],
+                optional: tuple[str, ...]) -> tuple[dict, dict[str, int]]:
+    """(values, row of each key) of a kunci;nilai file."""
     values: dict[str, object] = {}
+    rows: dict[str, int] = {}
     for key, value, row in zip(table.frame["kunci"], table.frame["nilai"], table.frame[ROW]):
-        k = str(key).strip().lower().replace(" ", "_")
+        k = str(key).strip().lower().replace(" ", "_").replace("-", "_")
         if k in values:
-            table.problem("kunci ganda", row, "kunci", key, "hapus salah satu baris")
-        elif k not in (*required, *optional):
+            table.problem(f"kunci ganda (sama dengan baris {rows[k]})", row, "kunci", key,
+                          "hapus salah satu baris")
+            continue
+        if k not in (*required, *optional):
             table.problem("kunci tidak dikenal", row, "kunci", key,
                           "kunci yang dikenal: " + ", ".join((*required, *optional)))
-        values[k] = value if not isinstance(value, str) else value.strip()
+        values[k] = value if not isinstance(value, str) else " ".join(value.split())
+        rows[k] = int(row)
+    last = max(rows.values(), default=1)
     for k in required:
         if str(values.get(k, "")).strip() == "":
-            table.problem(f"kunci '{k}' belum diisi", None, "nilai",
-                          hint=f"tambahkan baris '{k};<nilai>'")
-    return values
+            where = rows.get(k)
+            table.problem(f"kunci '{k}' belum diisi", where or last + 1,
+                          "nilai" if where else "kunci",
+                          hint=(f"isi nilainya pada baris {where}" if where
+                                else f"tambahkan baris '{k};<nilai>'"))
+    return values, rows
 
 
 def _sha256(path: Path) -> str:
@@ -198,7 +216,9 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
     warnings: list[Problem] = []
     files: list[SourceFile] = []
     tables: dict[str, pd.DataFrame] = {}
+    raw: dict[str, pd.DataFrame] = {}
     kv: dict[str, dict] = {}
+    key_rows: dict[str, dict[str, int]] = {}
     raw_dir = rid.raw_dir(root)
 
     def label(p: Path) -> str:
@@ -209,24 +229,32 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
 
     for name in (*KEY_VALUES, *SPECS):
         folder = rid.kec_dir(root) if name in KEC_LEVEL else raw_dir
-        path = _find(folder, name)
+        path, sheet = _find(folder, name), None
+        if path is None:  # a sheet of the quarter's masukan.xlsx (`lkj template`) stands in
+            from lkj.workbook import find_sheet
+            path, sheet = find_sheet(raw_dir, name)
         if path is None:
             if name in REQUIRED:
                 problems.append(Problem(label(folder / f"{name}.csv"), "berkas wajib tidak ada",
                                         hint="buat berkas ini (lihat docs/data.md untuk kolomnya)"))
             continue
+        where = label(path) + (f"/{sheet}" if sheet else "")  # …/masukan.xlsx/anggaran
+        # An optional file with only its header row is an empty table; a required one is not.
+        optional = name not in REQUIRED
         if name in KEY_VALUES:
-            table = read_table(path, label(path), ["kunci", "nilai"])
-            if not table.problems:
-                kv[name] = _key_values(table, *KEY_VALUES[name])
+            table = read_table(path, where, ["kunci", "nilai"], allow_empty=optional, sheet=sheet)
+            if table.header_ok:
+                kv[name], key_rows[name] = _key_values(table, *KEY_VALUES[name])
         else:
             spec = SPECS[name]
-            table = read_table(path, label(path), [c.name for c in spec if c.required],
-                               [c.name for c in spec if not c.required])
-            if not any(p.row is None or p.row == 1 for p in table.problems):
+            table = read_table(path, where, [c.name for c in spec if c.required],
+                               [c.name for c in spec if not c.required], allow_empty=optional,
+                               sheet=sheet)
+            if table.header_ok:
                 tables[name] = _convert(table, spec)
+                raw[name] = table.frame.set_index(ROW, drop=False)
         problems += table.problems
-        files.append(SourceFile(label(path), _sha256(path), len(table.frame)))
+        files.append(SourceFile(where, _sha256(path), len(table.frame)))
 
     narasi = {}
     for p in sorted((raw_dir / "narasi").glob("*.md")):
@@ -236,17 +264,28 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
                                     + ", ".join(f"{n}.md" for n in NARASI)))
     for name in NARASI:
         p = raw_dir / "narasi" / f"{name}.md"
-        if p.is_file():
-            narasi[name] = decode(p.read_bytes()).strip()
-            files.append(SourceFile(label(p), _sha256(p), narasi[name].count("\n") + 1))
-        else:
-            narasi[name] = ""
+        narasi[name] = ""
+        if not p.is_file():
+            continue
+        data = p.read_bytes()
+        text = decode(data).strip()
+        bad = next((i for i, line in enumerate(text.splitlines(), 1)
+                    if CONTROL_CHARS.search(line)), None)
+        if data.startswith(b"PK\x03\x04") or "\x00" in text or bad is not None:
+            problems.append(Problem(label(p), "berkas narasi bukan teks biasa (berisi karakter "
+                                    "kontrol atau data biner)", bad or 1, None, None,
+                                    "simpan uraian sebagai teks biasa (UTF-8), mis. dari Notepad; "
+                                    "jangan menyimpan berkas Word dengan nama .md"))
+            continue
+        narasi[name] = text
+        files.append(SourceFile(label(p), _sha256(p), text.count("\n") + 1))
 
     if problems:
         raise ValidationError(problems)
     for name in SPECS:
         tables.setdefault(name, pd.DataFrame(columns=[ROW, *(c.name for c in SPECS[name])]))
-    inputs = Inputs(rid, kv.get("profil", {}), kv.get("laporan", {}), tables, narasi, files)
+    inputs = Inputs(rid, kv.get("profil", {}), kv.get("laporan", {}), tables, narasi, files,
+                    key_rows=key_rows, raw=raw)
     problems += _cross_checks(inputs, root, warnings)
     if problems:
         raise ValidationError(problems)
@@ -261,32 +300,51 @@ def _file(inputs: Inputs, name: str) -> str:
     return f"{name}.csv"
 
 
+def _as_written(inputs: Inputs, name: str, row: int | None, column: str, value: object) -> object:
+    """The cell as the analyst typed it ("-3.000.000"), falling back to the parsed value."""
+    try:
+        text = inputs.raw[name].at[row, column]
+    except (KeyError, TypeError, ValueError):
+        return value
+    return text if str(text).strip() != "" else value
+
+
 def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[Problem]:
     """Rules that need more than one cell or more than one file."""
     out: list[Problem] = []
     rid = inputs.rid
     f = lambda name: _file(inputs, name)  # noqa: E731
+    typed = lambda name, r, col: _as_written(inputs, name, r.baris, col, getattr(r, col))  # noqa: E731
 
     # laporan.csv agrees with the folder it sits in
     lap = inputs.laporan
+    lap_row = inputs.key_rows.get("laporan", {}).get
     for key, expected in (("tahun", rid.tahun), ("triwulan", rid.tw)):
         try:
-            value = int(parse_number(lap.get(key)) or -1)
+            number = parse_number(lap.get(key))
         except (NumberFormatError, ValueError, TypeError):
-            value = -1
-        if value != expected:
-            hint = ("triwulan harus 1, 2, 3 atau 4 dan sama dengan folder tw" + str(rid.tw)
-                    if key == "triwulan" else f"isi {expected} sesuai folder {rid.tahun}/")
-            out.append(Problem(f("laporan"), f"{key} tidak sesuai dengan folder data", None,
-                               "nilai", lap.get(key), hint))
+            number = None
+        if number != expected:  # exact: "2,5" is not triwulan 2
+            hint = (f"triwulan harus 1, 2, 3 atau 4 dan sama dengan folder tw{rid.tw}: tulis "
+                    f"{rid.tw}" if key == "triwulan" else
+                    f"tulis {expected} sesuai folder {rid.tahun}/")
+            out.append(Problem(f("laporan"), f"{key} tidak sesuai dengan folder data",
+                               lap_row(key), "nilai", lap.get(key), hint))
+    # A signing date is plausible from the start of the report year to the end of the next.
+    earliest, latest = dt.date(rid.tahun, 1, 1), dt.date(rid.tahun + 1, 12, 31)
     try:
         tgl = parse_date(lap.get("tanggal"))
-        if tgl is None or not DATE_MIN <= tgl <= DATE_MAX:
-            raise ValueError
-        lap["tanggal"] = tgl
     except ValueError:
-        out.append(Problem(f("laporan"), "tanggal penandatanganan bukan tanggal yang sah", None,
-                           "nilai", lap.get("tanggal"), _HINTS["date"]))
+        tgl = None
+        out.append(Problem(f("laporan"), "tanggal penandatanganan bukan tanggal yang sah",
+                           lap_row("tanggal"), "nilai", lap.get("tanggal"), _HINTS["date"]))
+    if tgl is not None and not earliest <= tgl <= latest:
+        out.append(Problem(f("laporan"), "tanggal penandatanganan di luar rentang yang masuk "
+                           f"akal untuk laporan tahun {rid.tahun}", lap_row("tanggal"), "nilai",
+                           lap.get("tanggal"),
+                           f"tulis tanggal antara {earliest:%d/%m/%Y} dan {latest:%d/%m/%Y}"))
+    elif tgl is not None:
+        lap["tanggal"] = tgl
     lap["tahun"], lap["triwulan"] = rid.tahun, rid.tw
 
     # perjanjian kinerja: unique ids, sensible targets
@@ -301,7 +359,8 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
             v = getattr(r, col)
             if v is not None and v < 0:
                 out.append(Problem(f("perjanjian_kinerja"), "target tidak boleh negatif", r.baris,
-                                   col, v, "tulis target 0 atau lebih"))
+                                   col, typed("perjanjian_kinerja", r, col),
+                                   "tulis target 0 atau lebih"))
 
     present = {Path(x.path).stem for x in inputs.files}
     for r in pk.itertuples(index=False):
@@ -338,18 +397,19 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
         for col in ("pembilang", "penyebut", "nilai"):
             v = getattr(r, col)
             if v is not None and v < 0:
-                out.append(Problem(f("realisasi"), "nilai tidak boleh negatif", r.baris, col, v,
-                                   "tulis 0 atau lebih"))
+                out.append(Problem(f("realisasi"), "nilai tidak boleh negatif", r.baris, col,
+                                   typed("realisasi", r, col), "tulis 0 atau lebih"))
         how = cara.get(r.indikator_id)
         if how in ("komponen", "daftar_kegiatan"):
             if r.penyebut is None or r.penyebut == 0:
                 out.append(Problem(f("realisasi"), "penyebut wajib diisi dan lebih dari 0", r.baris,
-                                   "penyebut", r.penyebut,
+                                   "penyebut", typed("realisasi", r, "penyebut"),
                                    "isi jumlah seluruh aktivitas/obyek yang diukur"))
             elif r.pembilang is not None and r.pembilang > r.penyebut:
                 out.append(Problem(f("realisasi"), "pembilang lebih besar dari penyebut", r.baris,
-                                   "pembilang", r.pembilang,
-                                   f"pembilang paling banyak {r.penyebut} (penyebut)"))
+                                   "pembilang", typed("realisasi", r, "pembilang"),
+                                   f"pembilang paling banyak {typed('realisasi', r, 'penyebut')} "
+                                   "(penyebut)"))
         if how == "komponen" and r.pembilang is None:
             out.append(Problem(f("realisasi"), "pembilang wajib diisi untuk cara_hitung komponen",
                                r.baris, "pembilang", None, "isi jumlah yang tercapai"))
@@ -371,12 +431,33 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
             if r.pembilang is not None and r.pembilang != listed:
                 out.append(Problem(f("realisasi"), "pembilang tidak sama dengan jumlah kegiatan "
                                    f"berstatus ditindaklanjuti di kegiatan.csv ({listed})", r.baris,
-                                   "pembilang", r.pembilang,
+                                   "pembilang", typed("realisasi", r, "pembilang"),
                                    "kosongkan pembilang (dihitung otomatis) atau samakan isinya"))
             elif r.penyebut is not None and listed > r.penyebut:
-                out.append(Problem(f("kegiatan"), f"jumlah kegiatan ditindaklanjuti ({listed}) "
-                                   "lebih besar dari penyebut di realisasi.csv", None, "status",
-                                   listed, "periksa daftar kegiatan atau penyebutnya"))
+                out.append(Problem(f("realisasi"), f"penyebut lebih kecil dari jumlah kegiatan "
+                                   f"berstatus ditindaklanjuti di kegiatan.csv ({listed})", r.baris,
+                                   "penyebut", typed("realisasi", r, "penyebut"),
+                                   "periksa daftar kegiatan atau penyebutnya"))
+
+    # detail rows belong to an indicator that uses them (otherwise they would be ignored silently)
+    for name, wanted in (("kegiatan", "daftar_kegiatan"), ("dokumen_desa", "dokumen_desa")):
+        for r in inputs.tables[name].itertuples(index=False):
+            how = cara.get(r.indikator_id)
+            if how is not None and how != wanted:
+                out.append(Problem(f(name), f"indikator {r.indikator_id} memakai cara_hitung "
+                                   f"{how}, bukan {wanted}, jadi baris ini tidak dipakai", r.baris,
+                                   "indikator_id", r.indikator_id,
+                                   f"hapus baris ini atau perbaiki indikator_id/cara_hitung"))
+    seen_no: dict[tuple, int] = {}
+    for r in keg.itertuples(index=False):
+        if r.no is None:
+            continue
+        if (r.indikator_id, r.no) in seen_no:
+            out.append(Problem(f("kegiatan"), f"nomor kegiatan ganda untuk {r.indikator_id} "
+                               f"(sama dengan baris {seen_no[(r.indikator_id, r.no)]})", r.baris,
+                               "no", typed("kegiatan", r, "no"), "beri nomor yang berbeda"))
+        else:
+            seen_no[(r.indikator_id, r.no)] = r.baris
 
     # village documents: known desa, expected year, plausible dates, no duplicates
     desa_names: dict[str, str] = {}
@@ -385,6 +466,13 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
             out.append(Problem(f("desa"), "nama desa ganda", r.baris, "nama_desa", r.nama_desa,
                                "setiap desa ditulis sekali"))
         desa_names[r.nama_desa.lower()] = r.nama_desa
+    seen_kode: dict[str, int] = {}
+    for r in inputs.desa.itertuples(index=False):
+        if r.kode_desa and r.kode_desa in seen_kode:
+            out.append(Problem(f("desa"), f"kode desa ganda (sama dengan baris "
+                               f"{seen_kode[r.kode_desa]})", r.baris, "kode_desa", r.kode_desa,
+                               "setiap desa punya kode sendiri"))
+        seen_kode.setdefault(r.kode_desa, r.baris)
     seen_docs = set()
     for r in inputs.dokumen_desa.itertuples(index=False):
         if r.desa.lower() not in desa_names:
@@ -401,14 +489,51 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
             out.append(Problem(f("dokumen_desa"), f"{r.dokumen} yang jatuh tempo pada tahun "
                                f"{rid.tahun} adalah {r.dokumen} tahun anggaran {expected}", r.baris,
                                "tahun_anggaran", r.tahun_anggaran, f"tulis {expected}"))
-        if r.tanggal is not None and not (dt.date(expected - 2, 1, 1) <= r.tanggal
-                                          <= dt.date(rid.tahun + 1, 12, 31)):
+        earliest, latest = dt.date(expected - 2, 1, 1), dt.date(rid.tahun + 1, 12, 31)
+        if r.tanggal is not None and not earliest <= r.tanggal <= latest:
             out.append(Problem(f("dokumen_desa"), "tanggal di luar rentang yang masuk akal", r.baris,
-                               "tanggal", r.tanggal.isoformat(),
-                               "periksa tahunnya; format TTTT-BB-HH"))
+                               "tanggal", typed("dokumen_desa", r, "tanggal"),
+                               f"periksa tahunnya: tanggal {r.dokumen} tahun anggaran {expected} "
+                               f"antara {earliest:%d/%m/%Y} dan {latest:%d/%m/%Y}"))
+
+    # a dokumen_desa indicator's realisasi row, if it gives counts, must agree with the list
+    end = desa.akhir_triwulan(rid.tahun, rid.tw)
+    for r in real.itertuples(index=False):
+        if cara.get(r.indikator_id) != "dokumen_desa":
+            continue
+        given = {(d.desa.lower(), d.dokumen): d.tanggal for d in inputs.dokumen_desa.itertuples(
+            index=False) if d.indikator_id == r.indikator_id}
+        total = len(desa_names) * len(desa.DOKUMEN)
+        on_time = sum(
+            desa.status(given.get((nama, dok)), desa.batas_waktu(
+                dok, desa.tahun_anggaran(dok, rid.tahun)), end).tepat_waktu
+            for nama in desa_names for dok in desa.DOKUMEN)
+        for col, expected_n, what in (("pembilang", on_time, "dokumen tepat waktu menurut "
+                                       "dokumen_desa.csv"),
+                                      ("penyebut", total, "desa × 3 dokumen menurut desa.csv")):
+            v = getattr(r, col)
+            if v is not None and v != expected_n:
+                out.append(Problem(f("realisasi"), f"{col} tidak sama dengan jumlah {what} "
+                                   f"({expected_n})", r.baris, col, typed("realisasi", r, col),
+                                   f"kosongkan {col} (dihitung otomatis) atau periksa "
+                                   "dokumen_desa.csv"))
+
+    # pegawai: counts are never negative, one row per status
+    seen_status: dict[str, int] = {}
+    for r in inputs.pegawai.itertuples(index=False):
+        if r.jumlah is not None and r.jumlah < 0:
+            out.append(Problem(f("pegawai"), "jumlah pegawai tidak boleh negatif", r.baris,
+                               "jumlah", typed("pegawai", r, "jumlah"), "tulis 0 atau lebih"))
+        key = r.status.lower()
+        if key in seen_status:
+            out.append(Problem(f("pegawai"), f"status pegawai ganda (sama dengan baris "
+                               f"{seen_status[key]})", r.baris, "status", r.status,
+                               "gabungkan jumlahnya dalam satu baris"))
+        seen_status.setdefault(key, r.baris)
 
     # budget codes: well formed, unique, nested, parents equal the sum of their children
     out += _check_anggaran(inputs, f("anggaran"), warnings)
+    out += _check_kode_anggaran(inputs, f("perjanjian_kinerja"))
 
     # riwayat: one row per indicator and year, earlier years only
     seen_years = set()
@@ -419,13 +544,20 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
         seen_years.add((r.indikator_id, r.tahun))
         if not 2000 <= r.tahun < rid.tahun:
             out.append(Problem(f("riwayat"), "tahun riwayat harus sebelum tahun laporan", r.baris,
-                               "tahun", r.tahun, f"tulis tahun 2000–{rid.tahun - 1}"))
+                               "tahun", typed("riwayat", r, "tahun"),
+                               f"tulis tahun 2000–{rid.tahun - 1}"))
+        for col in ("target", "realisasi"):
+            v = getattr(r, col)
+            if v is not None and v < 0:
+                out.append(Problem(f("riwayat"), f"{col} tidak boleh negatif", r.baris, col,
+                                   typed("riwayat", r, col), "tulis 0 atau lebih"))
 
     # pejabat: exactly one penandatangan
-    n_sign = int((inputs.pejabat["peran"] == "penandatangan").sum())
-    if n_sign != 1:
+    signers = list(inputs.pejabat.loc[inputs.pejabat["peran"] == "penandatangan", ROW])
+    if len(signers) != 1:
+        rows = signers[1:2] or list(inputs.pejabat[ROW][:1]) or [2]
         out.append(Problem(f("pejabat"), f"harus ada tepat satu baris berperan penandatangan "
-                           f"(ada {n_sign})", None, "peran", None,
+                           f"(ada {len(signers)})", int(rows[0]), "peran", None,
                            "tandai satu pejabat sebagai penandatangan"))
     return out
 
@@ -456,7 +588,8 @@ def _check_anggaran(inputs: Inputs, name: str, warnings: list[Problem]) -> list[
         for col in ("pagu", "realisasi"):
             v = getattr(r, col)
             if v is not None and v < 0:
-                out.append(Problem(name, f"{col} tidak boleh negatif", r.baris, col, _rp(v),
+                out.append(Problem(name, f"{col} tidak boleh negatif", r.baris, col,
+                                   _as_written(inputs, "anggaran", r.baris, col, _rp(v)),
                                    "tulis 0 atau lebih"))
     for kode, row in codes.items():
         p = anggaran.parent(kode)
@@ -481,8 +614,30 @@ def _check_anggaran(inputs: Inputs, name: str, warnings: list[Problem]) -> list[
     for m in mismatches:
         out.append(Problem(
             name, f"{m.kolom} baris induk tidak sama dengan jumlah rinciannya "
-            f"({_rp(m.jumlah_anak)})", m.baris, m.kolom, _rp(m.diberikan),
+            f"({_rp(m.jumlah_anak)})", m.baris, m.kolom,
+            _as_written(inputs, "anggaran", m.baris, m.kolom, _rp(m.diberikan)),
             "perbaiki rinciannya, atau kosongkan angka baris induk (dihitung otomatis)"))
+    return out
+
+
+def split_kode_anggaran(text: str | None) -> list[str]:
+    """"7.01.03.2.01, 7.01.03.2.06" → two normalised codes (comma, semicolon or space)."""
+    import re
+    return [anggaran.normalise_kode(k) for k in re.split(r"[,;\s]+", text or "") if k]
+
+
+def _check_kode_anggaran(inputs: Inputs, name: str) -> list[Problem]:
+    """Budget codes that an indicator names must exist in anggaran.csv (used for efisiensi)."""
+    known = {anggaran.sort_key(k) for k in inputs.anggaran["kode"]
+             if anggaran.kode_problem(k) is None}
+    out = []
+    for r in inputs.perjanjian_kinerja.itertuples(index=False):
+        for kode in split_kode_anggaran(r.kode_anggaran):
+            if anggaran.kode_problem(kode) or anggaran.sort_key(kode) not in known:
+                out.append(Problem(name, "kode anggaran tidak ada di anggaran.csv", r.baris,
+                                   "kode_anggaran", kode,
+                                   "tulis kode program/kegiatan/sub kegiatan yang ada di "
+                                   "anggaran.csv, dipisah koma"))
     return out
 
 

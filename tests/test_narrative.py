@@ -69,7 +69,7 @@ def test_comparison_with_last_year_follows_direction_and_polarity(now, before, p
 def test_conclusion_never_claims_target_met_unless_all_reach_100():
     partly = narrative.render("kesimpulan", n=2, tercapai=1, periode="Triwulan II Tahun 2023",
                               rata=Fraction(9950, 100), kategori="Sangat Tinggi", unit="Kecamatan X")
-    assert "belum memenuhi target" in partly and "telah memenuhi target" not in partly
+    assert "belum sepenuhnya memenuhi target" in partly and "telah memenuhi target" not in partly
     none = narrative.render("kesimpulan", n=2, tercapai=0, periode="Triwulan II Tahun 2023",
                             rata=Fraction(5033, 100), kategori="Sangat Rendah", unit="Kecamatan X")
     assert "belum ada yang mencapai target" in none and "telah memenuhi" not in none

@@ -140,3 +140,28 @@ def test_make_report_builds_then_does_nothing_until_a_raw_file_changes(make_proj
     finally:
         if env_root is not None:
             os.environ["LKJ_ROOT"] = env_root
+
+
+def _captions(built) -> list[str]:
+    nb = (built / f"{SLUG}.ipynb").read_text(encoding="utf-8")
+    return sorted(set(re.findall(r"(?:Tabel|Gambar|Lampiran) \d+(?:\.\d+)?", nb)))
+
+
+def test_every_table_and_figure_is_in_every_format(built):
+    captions = _captions(built)
+    assert len([c for c in captions if c.startswith("Tabel")]) >= 8
+    assert len([c for c in captions if c.startswith("Gambar")]) >= 4
+    html_text = text_of_html(built / f"{SLUG}.html")
+    pdf_text = text_of_pdf(built / f"{SLUG}.pdf")
+    with zipfile.ZipFile(built / f"{SLUG}.docx") as z:
+        docx_text = re.sub(r"<[^>]+>", "", z.read("word/document.xml").decode("utf-8"))
+    for caption in captions:
+        assert caption in html_text, caption
+        assert caption in pdf_text, caption
+        assert caption in docx_text, caption
+
+
+def test_pdf_has_lists_of_tables_and_figures(built):
+    pdf_text = text_of_pdf(built / f"{SLUG}.pdf")
+    for title in ("Daftar Isi", "Daftar Tabel", "Daftar Gambar"):
+        assert title in pdf_text

@@ -124,6 +124,40 @@ local function collect_labels(doc)
   return labels
 end
 
+-- Captions of tables and figures in document order, for the Daftar Tabel / Daftar Gambar
+-- lists of the HTML and DOCX outputs (typst builds its own with page numbers: lkj.typ).
+local function collect_captions(doc)
+  local tables, figures = {}, {}
+  doc:walk({
+    Table = function(t)
+      local text = stringify(t.caption.long)
+      if text ~= "" then table.insert(tables, { id = t.identifier, text = text }) end
+    end,
+    Figure = function(f)
+      local text = stringify(f.caption.long)
+      if text ~= "" then table.insert(figures, { id = f.identifier, text = text }) end
+    end,
+  })
+  return tables, figures
+end
+
+local function caption_list(title, items)
+  local blocks = pandoc.Blocks({ pandoc.Header(2, pandoc.Inlines(title),
+    pandoc.Attr("", { "unnumbered", "unlisted", "daftar-judul" })) })
+  local entries = {}
+  for _, it in ipairs(items) do
+    local inl = pandoc.Inlines(it.text)
+    if it.id ~= "" and IS_HTML then inl = pandoc.Inlines({ pandoc.Link(inl, "#" .. it.id) }) end
+    table.insert(entries, { pandoc.Plain(inl) })
+  end
+  if #entries == 0 then
+    blocks:insert(pandoc.Para(pandoc.Inlines("Tidak ada.")))
+  else
+    blocks:insert(pandoc.BulletList(entries))
+  end
+  return pandoc.Div(blocks, pandoc.Attr("", { "daftar" }))
+end
+
 local function resolve_cites(doc, labels)
   return doc:walk({
     Cite = function(c)
@@ -312,7 +346,9 @@ local function render_signatures(div)
       table.insert(colspecs, { pandoc.AlignCenter, 1.0 / #sigs })
     end
     local body = { attr = pandoc.Attr(), body = { pandoc.Row(cells) }, head = {}, row_head_columns = 0 }
-    local tbl = pandoc.Table(pandoc.Caption(), colspecs, pandoc.TableHead(), { body }, pandoc.TableFoot())
+    -- Table style of reference.docx without borders (pandoc writes the value as the styleId).
+    local tbl = pandoc.Table(pandoc.Caption(), colspecs, pandoc.TableHead(), { body }, pandoc.TableFoot(),
+      pandoc.Attr("", {}, { ["custom-style"] = "TabelTandaTangan" }))
     out:insert(pandoc.Para({ pandoc.Str("\u{00A0}") }))
     out:insert(tbl)
     return out
@@ -397,6 +433,8 @@ end
 local function tidy_tables(doc)
   return doc:walk({
     Table = function(t)
+      -- DOCX signature table: keep its equal full-width columns (one per signature).
+      if t.attributes["custom-style"] == "TabelTandaTangan" then return nil end
       -- Size columns by their content in every engine (pipe-table dash counts are not a
       -- layout intention).
       for i, spec in ipairs(t.colspecs) do
@@ -457,6 +495,38 @@ local function typst_escape_markers(doc)
   })
 end
 
+-- Typst: a `#set enum(numbering: "a.")` written for a lettered list also numbers the lists
+-- nested in it with letters. Give every nested ordered list its own numbering rule, inside
+-- the item that holds it, so "a. … 1. …" prints as written.
+local ENUM_SYMBOL = { Decimal = "1", DefaultStyle = "1", Example = "1", LowerAlpha = "a",
+  UpperAlpha = "A", LowerRoman = "i", UpperRoman = "I" }
+local function enum_pattern(attrs)
+  local sym = ENUM_SYMBOL[attrs.style] or "1"
+  if attrs.delimiter == "OneParen" then return sym .. ")" end
+  if attrs.delimiter == "TwoParens" then return "(" .. sym .. ")" end
+  return sym .. "."
+end
+local function typst_nested_enums(doc)
+  if not IS_TYPST then return doc end
+  return doc:walk({
+    OrderedList = function(list)
+      for _, item in ipairs(list.content) do
+        local i = 1
+        while i <= #item do
+          local b = item[i]
+          if b.t == "OrderedList" then
+            item:insert(i, raw_typst('#set enum(numbering: "' .. enum_pattern(b.listAttributes)
+              .. '", start: ' .. tostring(b.listAttributes.start or 1) .. ')'))
+            i = i + 1
+          end
+          i = i + 1
+        end
+      end
+      return list
+    end,
+  })
+end
+
 local function fix_images(doc, base)
   if not IS_TYPST then return doc end
   -- Figures (charts) span the text width unless the Markdown gives a width.
@@ -496,6 +566,7 @@ function Pandoc(doc)
 
   -- 1. Cross references (before anything renames identifiers).
   local labels = collect_labels(doc)
+  local caption_tables, caption_figures = collect_captions(doc)
   doc = resolve_cites(doc, labels)
   if IN_QUARTO then doc = quarto_neutralise_ids(doc) end
 
@@ -540,6 +611,7 @@ function Pandoc(doc)
     d = transform_blocks(d)
     d = tidy_tables(d)
     d = typst_escape_markers(d)
+    d = typst_nested_enums(d)
     d = fix_images(d, resource_dir)
     d = docx_figure_widths(d, text_width)
     return d.blocks
@@ -568,6 +640,11 @@ function Pandoc(doc)
       out:insert(docx_toc(meta_string(meta, "toc-title", "Daftar Isi"), depth))
       out:insert(raw_openxml(OPENXML_PAGEBREAK))
     end
+    if meta_bool(meta, "lkj-daftar", false) then
+      out:insert(caption_list("Daftar Tabel", caption_tables))
+      out:insert(caption_list("Daftar Gambar", caption_figures))
+      out:insert(raw_openxml(OPENXML_PAGEBREAK))
+    end
     out:extend(body)
     -- Every chapter (level-1 heading, "BAB ...") starts on a new page.
     local final = pandoc.Blocks({})
@@ -585,6 +662,11 @@ function Pandoc(doc)
     -- Our templates place cover and front matter before the table of contents.
     if rendered_cover then meta["lkj-cover"] = pandoc.MetaBlocks(rendered_cover) end
     if rendered_front then meta["lkj-front"] = pandoc.MetaBlocks(rendered_front) end
+    if IS_HTML and meta_bool(meta, "lkj-daftar", false) then
+      meta["lkj-daftar-html"] = pandoc.MetaBlocks({
+        caption_list("Daftar Tabel", caption_tables),
+        caption_list("Daftar Gambar", caption_figures) })
+    end
   else
     local out = pandoc.Blocks({})
     if rendered_cover then out:extend(rendered_cover) end

@@ -1,0 +1,221 @@
+"""Every report of a quarter in one command: ``lkj all`` (``make all TW=2 [TAHUN=2023]``).
+
+Each report is built by its own ``lkj report`` process (argument list, no shell), as many at once
+as the machine has cores; ``lkj report`` renders in its own temporary work directory under build/,
+so parallel builds never share intermediate files. A report whose outputs are newer than all its
+inputs is "already up to date" and not rebuilt (the same rule as the Makefile). One failing
+report does not stop the others; the summary lists what was built, what was up to date, and what
+failed with its first error. The portal (reports/index.html) is regenerated at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lkj import kabupaten
+from lkj.errors import LkjError, rel
+from lkj.params import ReportId, parse_tahun, parse_tw
+
+FORMATS = ("html", "pdf", "docx")
+STATUS_FILE = Path("build") / "status-laporan.json"  # last outcome per report, read by the portal
+
+
+def discover(root: Path, tw: int, tahun: int | None = None) -> tuple[int, list[ReportId]]:
+    """(year, every kecamatan and unit with a data folder for that quarter). The year defaults to
+    the latest year in which any kecamatan has data for the quarter."""
+    if tahun is None:
+        years = kabupaten.years_with_data(root, tw)
+        if not years:
+            raise LkjError(f"Tidak ada data Triwulan {tw} di data/raw/ untuk kecamatan mana pun.")
+        tahun = years[-1]
+    rids = [ReportId(kec, tahun, tw, unit) for kec in kabupaten.kec_folders(root)
+            for unit in kabupaten.units_with_data(root, kec, tahun, tw)]
+    return tahun, rids
+
+
+def _code_files(root: Path) -> list[Path]:
+    pkg = Path(__file__).resolve().parent
+    files = [*pkg.glob("*.py"), *(p for p in (pkg / "templates").rglob("*") if p.is_file())]
+    files += [root / n for n in ("pyproject.toml", "_quarto.yml", "notebooks/laporan.ipynb")]
+    return [f for f in files if f.is_file()]
+
+
+def input_files(root: Path, rid: ReportId) -> list[Path]:
+    """What a report is built from: its raw files (as the Makefile lists them) and the code."""
+    raw, kec = rid.raw_dir(root), rid.kec_dir(root)
+    files = [*kec.glob("*.csv"), *kec.glob("*.xlsx"), *kec.glob("*.png"), *kec.glob("*.jpg"),
+             *raw.glob("*.csv"), *raw.glob("*.xlsx"), *(raw / "narasi").glob("*.md")]
+    return files + _code_files(root)
+
+
+def output_files(root: Path, rid: ReportId, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    return [rid.report_dir(root) / f"{rid.slug}.{f}" for f in formats]
+
+
+def up_to_date(root: Path, rid: ReportId, formats: tuple[str, ...] = FORMATS) -> bool:
+    """True when every output exists and is newer than every input (make's rule)."""
+    outs = output_files(root, rid, formats)
+    if not all(o.is_file() for o in outs):
+        return False
+    newest_in = max((f.stat().st_mtime_ns for f in input_files(root, rid)), default=0)
+    return min(o.stat().st_mtime_ns for o in outs) >= newest_in
+
+
+def first_error(stderr: str, stdout: str = "") -> str:
+    """The first problem an ``lkj report`` printed: the first numbered validation problem, else
+    the "Gagal: …" line, else the last line that says anything."""
+    lines = [l.strip() for l in (stderr or "").splitlines() if l.strip()]
+    for l in lines:
+        if l[:3].rstrip(".").isdigit() and ". " in l[:5]:
+            return l.split(". ", 1)[1]
+    for l in lines:
+        if l.startswith("Gagal:"):
+            return l.removeprefix("Gagal:").strip()
+    noise = ("[IPKernelApp]", "WARNING", "Kernel is running")
+    useful = [l for l in lines if not l.startswith(noise)]
+    if useful:
+        return useful[-1]
+    out = [l.strip() for l in (stdout or "").splitlines() if l.strip()]
+    return out[-1] if out else "lkj report berhenti tanpa pesan"
+
+
+@dataclass
+class Outcome:
+    rid: ReportId
+    status: str                 # "dibuat" | "mutakhir" | "gagal"
+    seconds: float = 0.0
+    error: str = ""
+    warnings: int = 0
+
+
+@dataclass
+class Ringkasan:
+    tahun: int
+    tw: int
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def of(self, status: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def ok(self) -> bool:
+        return not self.of("gagal")
+
+
+def _build_one(root: Path, rid: ReportId, engine: str, formats: tuple[str, ...]) -> Outcome:
+    cmd = [sys.executable, "-m", "lkj.cli", "report", "--kec", rid.kec, "--tahun", str(rid.tahun),
+           "--tw", str(rid.tw), "--unit", rid.unit, "--engine", engine,
+           "--formats", ",".join(formats)]
+    env = {**os.environ, "LKJ_ROOT": str(root), "PYTHONIOENCODING": "utf-8"}
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True,
+                              encoding="utf-8", errors="replace", timeout=1800, check=False)
+    except subprocess.TimeoutExpired:
+        return Outcome(rid, "gagal", time.perf_counter() - started,
+                       "melebihi batas waktu 30 menit")
+    took = time.perf_counter() - started
+    if proc.returncode != 0:
+        return Outcome(rid, "gagal", took, first_error(proc.stderr, proc.stdout))
+    warnings = sum(1 for l in proc.stdout.splitlines() if l.strip().startswith("Peringatan:"))
+    return Outcome(rid, "dibuat", took, warnings=warnings)
+
+
+def _fmt_s(seconds: float) -> str:
+    return f"{seconds:.1f}".replace(".", ",") + " detik"
+
+
+def run(root: Path, tw, tahun=None, engine: str = "auto", formats: tuple[str, ...] = FORMATS,
+        jobs: int | None = None, paksa: bool = False, out=None) -> Ringkasan:
+    """Build every report of the quarter; print progress and the summary to ``out``."""
+    out = out or sys.stdout
+    root = Path(root)
+    tw_n = parse_tw(tw)
+    year, rids = discover(root, tw_n, parse_tahun(tahun) if tahun not in (None, "") else None)
+    summary = Ringkasan(year, tw_n)
+    if not rids:
+        print(f"Tidak ada data Triwulan {tw_n} Tahun {year} di data/raw/.", file=out)
+        return summary
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    todo = []
+    for rid in rids:
+        if not paksa and up_to_date(root, rid, formats):
+            summary.outcomes.append(Outcome(rid, "mutakhir"))
+        else:
+            todo.append(rid)
+    lock = threading.Lock()
+
+    def say(text: str) -> None:
+        with lock:
+            print(text, file=out, flush=True)
+
+    say(f"make all: Triwulan {tw_n} Tahun {year}, {len(rids)} laporan "
+        f"({len(todo)} perlu dibuat, {len(rids) - len(todo)} sudah mutakhir), "
+        f"{min(jobs, max(1, len(todo)))} dikerjakan bersamaan.")
+    done = 0
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {}
+        for rid in todo:
+            futures[pool.submit(_build_one, root, rid, engine, formats)] = rid
+            say(f"  [mulai]   {rid.label()}")
+        for fut in as_completed(futures):
+            o = fut.result()
+            summary.outcomes.append(o)
+            done += 1
+            mark = "selesai" if o.status == "dibuat" else "GAGAL  "
+            tail = f" ({_fmt_s(o.seconds)})" + (f": {o.error}" if o.error else "")
+            say(f"  [{done}/{len(todo)} {mark}] {o.rid.label()}{tail}")
+    order = {rid: i for i, rid in enumerate(rids)}
+    summary.outcomes.sort(key=lambda o: order[o.rid])
+    _save_status(root, summary)
+    print(describe(summary), file=out, flush=True)
+    return summary
+
+
+def _save_status(root: Path, summary: Ringkasan) -> None:
+    """Remember each report's last outcome so the portal can show a failure next to the report
+    that is still published from an earlier run."""
+    path = root / STATUS_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        data = {}
+    now = time.time()
+    for o in summary.outcomes:
+        if o.status != "mutakhir":
+            data[o.rid.slug] = {"status": o.status, "error": o.error, "waktu": now}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+
+
+def describe(summary: Ringkasan) -> str:
+    lines = [f"Ringkasan Triwulan {summary.tw} Tahun {summary.tahun}: "
+             f"{len(summary.of('dibuat'))} dibuat, {len(summary.of('mutakhir'))} sudah mutakhir, "
+             f"{len(summary.of('gagal'))} gagal."]
+    for status, title in (("dibuat", "Dibuat"), ("mutakhir", "Sudah mutakhir (tidak dibuat ulang)"),
+                          ("gagal", "Gagal")):
+        items = summary.of(status)
+        if not items:
+            continue
+        lines.append(f"  {title}:")
+        for o in items:
+            extra = ""
+            if status == "dibuat" and o.warnings:
+                extra = f" — {o.warnings} peringatan data"
+            if status == "gagal":
+                extra = f" — {o.error}"
+            lines.append(f"    {o.rid.label()}{extra}")
+    if summary.of("gagal"):
+        lines.append("  Perbaiki data yang gagal lalu jalankan lagi; laporan lain tidak terpengaruh. "
+                     "Rincian: make check KEC=<kec> TW=<tw> TAHUN=<tahun>.")
+    return "\n".join(lines)

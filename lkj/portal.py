@@ -1,0 +1,267 @@
+"""The portal: ``reports/index.html``, one self-contained page listing every report.
+
+For each report (kecamatan, unit, year, quarter): the capaian of every indicator coloured by its
+category, budget absorption, the due date (5 working days after the quarter, see
+:mod:`lkj.holidays`), the signing date and whether that was on time, and links to the HTML, PDF
+and DOCX. Data folders without a report yet are listed too ("belum dibuat", or the first error of
+the last failed ``make all``). The numbers come from data/processed/, which every published
+report was rendered from. The page has no scripts and no external resources; links are relative,
+so the reports/ folder can be copied or served as a whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from lkj import formatting as F
+from lkj import holidays, kabupaten, kinerja
+from lkj.params import ReportId
+
+INDEX = Path("reports") / "index.html"
+REKAP_DIR = "kabupaten"   # reports/kabupaten/<tahun>/tw<N>/ holds the kabupaten recap
+_SLUG = re.compile(r"^lkj-(?P<kec>[a-z0-9][a-z0-9_-]*)-(?P<tahun>\d{4})-tw(?P<tw>[1-4])-"
+                   r"(?P<unit>[a-z0-9][a-z0-9_-]*)\.(?P<ext>html|pdf|docx)$")
+FORMAT_LABEL = {"html": "HTML", "pdf": "PDF", "docx": "DOCX"}
+
+
+def band_colours() -> dict[str, str]:
+    from lkj.charts import BAND_COLOURS   # one palette for charts and portal
+    return dict(BAND_COLOURS)
+
+
+def _text_on(hex_colour: str) -> str:
+    """Black or white text, whichever reads better on the background (WCAG luminance)."""
+    rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return "#000" if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else "#fff"
+
+
+@dataclass
+class Entri:
+    rid: ReportId
+    nama: str
+    links: dict[str, str] = field(default_factory=dict)      # format -> relative href
+    indikator: list[dict] = field(default_factory=list)      # id, nama, capaian, kategori
+    persen_anggaran: object = None
+    pagu: int | None = None
+    realisasi: int | None = None
+    tanggal: dt.date | None = None
+    warnings: int = 0
+    sintetis: bool = False
+    catatan: str = ""         # e.g. last build failed
+
+
+def _profil_nama(root: Path, kec: str) -> str:
+    from lkj.workbook import locate
+    from lkj.reading import read_table
+
+    path, sheet = locate(root / "data" / "raw" / kec, "profil")
+    if path is not None:
+        t = read_table(path, "profil", ["kunci", "nilai"], sheet=sheet)
+        for k, v in zip(t.frame.get("kunci", []), t.frame.get("nilai", [])):
+            if str(k).strip().lower() == "nama_kecamatan" and str(v).strip():
+                return str(v).strip()
+    return kabupaten.nama(kec)
+
+
+def _load_processed(root: Path, e: Entri) -> None:
+    folder = e.rid.processed_dir(root)
+    if not (folder / "ringkasan.json").is_file():
+        return
+    from lkj.process import read_processed
+    try:
+        res = read_processed(folder)
+    except Exception:  # an old or half-written processed folder: list the report without numbers
+        return
+    meta = res.meta
+    e.nama = meta.get("profil", {}).get("nama_kecamatan") or e.nama
+    r = meta.get("ringkasan", {})
+    e.persen_anggaran, e.pagu, e.realisasi = (r.get("persen_anggaran"), r.get("pagu"),
+                                              r.get("realisasi_anggaran"))
+    tgl = meta.get("laporan", {}).get("tanggal")
+    e.tanggal = dt.date.fromisoformat(str(tgl)) if tgl else None
+    e.warnings = len(meta.get("warnings") or [])
+    for row in res.indikator.itertuples():
+        e.indikator.append({"id": row.indikator_id, "nama": row.indikator,
+                            "capaian": row.capaian, "kategori": row.kategori})
+
+
+def collect(root: Path) -> tuple[list[Entri], dict[tuple[int, int], dict[str, str]]]:
+    """Every report (published, or with a data folder), and the kabupaten recaps."""
+    root = Path(root)
+    reports = root / "reports"
+    found: dict[ReportId, Entri] = {}
+    if reports.is_dir():
+        for kec_dir in sorted(p for p in reports.iterdir() if p.is_dir() and p.name != REKAP_DIR):
+            for f in kec_dir.glob("*/tw*/lkj-*"):
+                m = _SLUG.match(f.name)
+                if not m or m["kec"] != kec_dir.name:
+                    continue
+                rid = ReportId(m["kec"], int(m["tahun"]), int(m["tw"]), m["unit"])
+                e = found.setdefault(rid, Entri(rid, ""))
+                e.links[m["ext"]] = quote(f.relative_to(reports).as_posix())
+    for kec in kabupaten.kec_folders(root):
+        for ydir in (root / "data" / "raw" / kec).iterdir():
+            if not (ydir.is_dir() and re.fullmatch(r"\d{4}", ydir.name)):
+                continue
+            for tw in range(1, 5):
+                for unit in kabupaten.units_with_data(root, kec, int(ydir.name), tw):
+                    rid = ReportId(kec, int(ydir.name), tw, unit)
+                    found.setdefault(rid, Entri(rid, ""))
+    status = _last_status(root)
+    names: dict[str, str] = {}
+    for rid, e in found.items():
+        if rid.kec not in names:
+            names[rid.kec] = _profil_nama(root, rid.kec)
+        e.nama = names[rid.kec]
+        e.sintetis = kabupaten.is_synthetic(root, rid.kec)
+        _load_processed(root, e)
+        e.sintetis = e.sintetis or kabupaten.SYNTH_LABEL in e.nama
+        last = status.get(rid.slug)
+        html_file = rid.report_dir(root) / f"{rid.slug}.html"
+        newest = html_file.stat().st_mtime if html_file.is_file() else 0
+        if last and last.get("status") == "gagal" and last.get("waktu", 0) > newest:
+            e.catatan = "gagal dibuat pada make all terakhir: " + last.get("error", "")
+    rekap: dict[tuple[int, int], dict[str, str]] = {}
+    base = reports / REKAP_DIR
+    if base.is_dir():
+        for f in sorted(base.glob("*/tw*/rekap-*")):
+            m = re.match(r"rekap-.*-(\d{4})-tw([1-4])\.(html|pdf|docx)$", f.name)
+            if m:
+                rekap.setdefault((int(m[1]), int(m[2])), {})[m[3]] = quote(
+                    f.relative_to(reports).as_posix())
+    order = lambda e: (-e.rid.tahun, -e.rid.tw, e.sintetis, e.nama.lower(),  # noqa: E731
+                       e.rid.unit != "camat", e.rid.unit)
+    return sorted(found.values(), key=order), rekap
+
+
+def _last_status(root: Path) -> dict:
+    from lkj.batch import STATUS_FILE
+    try:
+        return json.loads((root / STATUS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+CSS = """
+body{font-family:"DejaVu Sans",Arial,sans-serif;margin:1.5rem auto;max-width:78rem;padding:0 1rem;
+color:#1f2328;line-height:1.4}
+h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.2rem;margin-top:2rem;border-bottom:2px solid #1f4e79}
+p.meta{color:#57606a;font-size:.9rem}
+table{border-collapse:collapse;width:100%;font-size:.88rem}
+th,td{border-bottom:1px solid #d0d7de;padding:.35rem .4rem;text-align:left;vertical-align:top}
+th{background:#f0f3f6}td.num{text-align:right;white-space:nowrap}
+.chip{display:inline-block;border-radius:.3rem;padding:.05rem .35rem;margin:.1rem .15rem .1rem 0;
+font-size:.8rem;white-space:nowrap}
+.tag{display:inline-block;border:1px solid #9a6700;color:#9a6700;border-radius:.3rem;
+padding:0 .3rem;font-size:.75rem;margin-left:.3rem}
+.ok{color:#1a7f37;font-weight:bold}.late{color:#c62828;font-weight:bold}.muted{color:#57606a}
+.fail{color:#c62828}.legend .chip{margin-right:.5rem}
+a{color:#0b57d0}nav a{margin-right:.8rem}
+"""
+
+
+def _chip(label: str, title: str, kategori: str, colours: dict[str, str]) -> str:
+    bg = colours.get(kategori, "#d0d7de")
+    return (f'<span class="chip" style="background:{bg};color:{_text_on(bg)}" '
+            f'title="{html.escape(title)}">{html.escape(label)}</span>')
+
+
+def _row(root: Path, e: Entri, colours: dict[str, str]) -> str:
+    esc = html.escape
+    name = esc(e.nama) + ('<span class="tag">data contoh/sintetis</span>'
+                          if e.sintetis and kabupaten.SYNTH_LABEL not in e.nama else "")
+    unit = "Camat" if e.rid.unit == "camat" else esc(e.rid.unit)
+    chips = " ".join(_chip(f"{i['id']} {F.percent(i['capaian'])}",
+                           f"{i['nama']} — {i['kategori']}", i["kategori"], colours)
+                     for i in e.indikator) or '<span class="muted">–</span>'
+    if e.persen_anggaran is not None:
+        serapan = (f"{F.percent(e.persen_anggaran)}<br><span class=\"muted\">Rp{F.rupiah(e.realisasi)}"
+                   f" dari Rp{F.rupiah(e.pagu)}</span>")
+    else:
+        serapan = '<span class="muted">–</span>'
+    k = holidays.ketepatan(e.rid.tahun, e.rid.tw, e.tanggal, root)
+    batas = F.tanggal(k.batas.tanggal) + ("" if k.batas.lengkap else
+                                          ' <span class="muted" title="daftar libur tahun '
+                                          + ", ".join(map(str, k.batas.tahun_tanpa_data))
+                                          + ' belum ada di data/libur_nasional.csv">*</span>')
+    if k.tepat_waktu is None:
+        status = '<span class="muted">–</span>'
+    else:
+        status = (f'<span class="{"ok" if k.tepat_waktu else "late"}">{esc(k.label)}</span>')
+    links = " · ".join(f'<a href="{e.links[f]}">{FORMAT_LABEL[f]}</a>'
+                       for f in ("html", "pdf", "docx") if f in e.links)
+    if not links:
+        links = '<span class="muted">belum dibuat</span>'
+    note = ""
+    if e.catatan:
+        note = f'<br><span class="fail">{esc(e.catatan)}</span>'
+    if e.warnings:
+        note += f'<br><span class="muted">{e.warnings} peringatan data</span>'
+    return (f"<tr><td>{name}</td><td>{unit}</td><td>{chips}</td><td class=\"num\">{serapan}</td>"
+            f"<td class=\"num\">{batas}</td><td class=\"num\">{F.tanggal(e.tanggal) if e.tanggal else '–'}"
+            f"</td><td>{status}</td><td>{links}{note}</td></tr>")
+
+
+def render_html(root: Path, now: dt.datetime | None = None) -> str:
+    root = Path(root)
+    entries, rekap = collect(root)
+    colours = band_colours()
+    now = now or dt.datetime.now()
+    periods = sorted({(e.rid.tahun, e.rid.tw) for e in entries} | set(rekap), reverse=True)
+    legend = " ".join(_chip(b.label, b.label, b.label, colours) for b in kinerja.SKALA)
+    parts = [
+        "<!DOCTYPE html>", '<html lang="id">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>Laporan Kinerja Kecamatan — Kabupaten {kabupaten.KABUPATEN}</title>",
+        f"<style>{CSS}</style>", "</head>", "<body>", "<header>",
+        f"<h1>Laporan Kinerja Kecamatan — Kabupaten {kabupaten.KABUPATEN}</h1>",
+        f'<p class="meta">{len([e for e in entries if e.links])} laporan tersedia; diperbarui '
+        f"{F.tanggal(now.date())} pukul {now:%H.%M}. Batas waktu laporan: 5 hari kerja setelah "
+        "akhir triwulan (Perbup Lumajang 6/2018), tidak termasuk Sabtu, Minggu, hari libur "
+        "nasional dan cuti bersama (data/libur_nasional.csv). Ketepatan dinilai dari tanggal "
+        "penandatanganan laporan.</p>",
+        f'<p class="legend">Kategori capaian: {legend}</p>']
+    if periods:
+        parts.append("<nav>" + "".join(
+            f'<a href="#p{t}-tw{w}">{F.triwulan(w)} {t}</a>' for t, w in periods) + "</nav>")
+    parts.append("</header>")
+    if not periods:
+        parts.append('<p class="muted">Belum ada laporan. Buat dengan: make report KEC=… TW=… '
+                     "atau make all TW=….</p>")
+    for tahun, tw in periods:
+        parts.append(f'<section id="p{tahun}-tw{tw}"><h2>{F.triwulan(tw)} Tahun {tahun}</h2>')
+        if (tahun, tw) in rekap:
+            links = " · ".join(f'<a href="{rekap[(tahun, tw)][f]}">{FORMAT_LABEL[f]}</a>'
+                               for f in ("html", "pdf", "docx") if f in rekap[(tahun, tw)])
+            parts.append(f"<p>Rekap kabupaten (perbandingan antarkecamatan): {links}</p>")
+        rows = [e for e in entries if (e.rid.tahun, e.rid.tw) == (tahun, tw)]
+        if rows:
+            parts.append("<table><thead><tr><th>Kecamatan</th><th>Unit</th>"
+                         "<th>Capaian indikator</th><th>Serapan anggaran</th><th>Batas waktu</th>"
+                         "<th>Ditandatangani</th><th>Ketepatan</th><th>Laporan</th></tr></thead>"
+                         "<tbody>")
+            parts += [_row(root, e, colours) for e in rows]
+            parts.append("</tbody></table>")
+        parts.append("</section>")
+    parts += ["</body>", "</html>"]
+    return "\n".join(parts) + "\n"
+
+
+def write(root: Path) -> Path:
+    """(Re)generate reports/index.html atomically."""
+    root = Path(root)
+    target = root / INDEX
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".index.{os.getpid()}.tmp")
+    tmp.write_text(render_html(root), encoding="utf-8")
+    os.replace(tmp, target)
+    return target
