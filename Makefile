@@ -23,7 +23,7 @@ FORMATS ?= html,pdf,docx
 _SAFE := a b c d e f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9 - _ ,
 _unsafe = $(if $(2),$(call _unsafe,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
 _PARAM_ERROR = tidak valid: pakai huruf kecil, angka, - atau _ saja (contoh: make report KEC=candipuro TW=2)
-$(foreach v,KEC TW UNIT ENGINE FORMATS $(if $(filter undefined file default,$(origin TAHUN)),,TAHUN),$(if $(strip $(call _unsafe,$(value $(v)),$(_SAFE)))$(word 2,$(value $(v))),$(error $(v) $(_PARAM_ERROR))))
+$(foreach v,KEC TW UNIT ENGINE FORMATS REKAP_FORMATS JOBS $(if $(filter undefined file default,$(origin TAHUN)),,TAHUN),$(if $(strip $(call _unsafe,$(value $(v)),$(_SAFE)))$(word 2,$(value $(v))),$(error $(v) $(_PARAM_ERROR))))
 
 # TAHUN defaults to the latest year that has data for this kecamatan, unit and quarter.
 TAHUN ?= $(lastword $(sort $(foreach d,$(wildcard data/raw/$(KEC)/*/$(UNIT)/tw$(TW)),$(word 4,$(subst /, ,$(d))))))
@@ -31,12 +31,14 @@ TAHUN ?= $(lastword $(sort $(foreach d,$(wildcard data/raw/$(KEC)/*/$(UNIT)/tw$(
 RAW_DIR := data/raw/$(KEC)/$(TAHUN)/$(UNIT)/tw$(TW)
 PROC_DIR := data/processed/$(KEC)/$(TAHUN)/$(UNIT)/tw$(TW)
 OUT := reports/$(KEC)/$(TAHUN)/tw$(TW)/lkj-$(KEC)-$(TAHUN)-tw$(TW)-$(UNIT)
-RAW_FILES := $(wildcard data/raw/$(KEC)/*.csv data/raw/$(KEC)/*.xlsx $(RAW_DIR)/*.csv $(RAW_DIR)/*.xlsx $(RAW_DIR)/narasi/*.md)
+# Earlier quarters of the same year feed the quarterly trend, so they are inputs too.
+QUARTER_DIRS := $(if $(TW),$(wildcard $(foreach t,$(wordlist 1,$(TW),1 2 3 4),data/raw/$(KEC)/$(TAHUN)/$(UNIT)/tw$(t))))
+RAW_FILES := $(wildcard data/raw/$(KEC)/*.csv data/raw/$(KEC)/*.xlsx data/raw/$(KEC)/*.png $(foreach d,$(QUARTER_DIRS),$(d)/*.csv $(d)/*.xlsx) $(RAW_DIR)/narasi/*.md)
 CODE := $(wildcard lkj/*.py) pyproject.toml
 RENDER_INPUTS := notebooks/laporan.ipynb _quarto.yml $(wildcard lkj/templates/*)
 REPORT_ARGS = --kec "$(KEC)" --tw "$(TW)" --tahun "$(TAHUN)" --unit "$(UNIT)"
 
-.PHONY: help report check test bench clean venv
+.PHONY: help report check test bench clean venv init all rekap portal
 .DEFAULT_GOAL := help
 
 help:
@@ -44,6 +46,10 @@ help:
 	@echo "  make report KEC=candipuro TW=2   buat laporan (HTML, PDF, DOCX) di reports/"
 	@echo "  make check  KEC=candipuro TW=2   periksa data masukan saja"
 	@echo "  make test                        jalankan semua uji"
+	@echo "  make init KEC=candipuro TAHUN=2023 TW=3   siapkan folder masukan triwulan baru"
+	@echo "  make all TW=2 [TAHUN=2023]       buat semua laporan satu triwulan (paralel)"
+	@echo "  make rekap TW=2 [TAHUN=2023]     rekap kabupaten (HTML, PDF)"
+	@echo "  make portal                      tulis ulang reports/index.html"
 
 # The venv bootstraps itself: created when missing, reinstalled when pyproject/constraints change.
 $(VENV_OK): pyproject.toml constraints.txt
@@ -78,12 +84,34 @@ $(PROC_DIR)/ringkasan.json: $(RAW_FILES) $(CODE) | $(VENV_OK)
 
 $(OUT).html $(OUT).pdf $(OUT).docx &: $(PROC_DIR)/ringkasan.json $(RENDER_INPUTS) | $(VENV_OK)
 	@$(LKJ) render $(REPORT_ARGS) --engine "$(ENGINE)" --formats "$(FORMATS)"
+	@$(LKJ) portal   # only after a successful render; nothing changed → this rule does not run
+
+# ---- whole kabupaten (README: "Satu triwulan untuk seluruh kabupaten") --------------------
+JOBS ?=
+REKAP_FORMATS ?= html,pdf
+
+init: $(VENV_OK)
+	$(call need_params,init)
+	@$(LKJ) init --kec "$(KEC)" --tahun "$(TAHUN)" --tw "$(TW)" --unit "$(UNIT)"
+
+# Each report is its own `lkj report` process; reports already up to date are skipped.
+all: $(VENV_OK)
+	@if [ -z "$(TW)" ]; then echo "Sebutkan triwulan, contoh: make all TW=2 [TAHUN=2023]" >&2; exit 2; fi
+	@$(LKJ) all --tw "$(TW)" --tahun "$(TAHUN)" --engine "$(ENGINE)" --formats "$(FORMATS)" $(if $(JOBS),--jobs "$(JOBS)")
+
+rekap: $(VENV_OK)
+	@if [ -z "$(TW)" ]; then echo "Sebutkan triwulan, contoh: make rekap TAHUN=2023 TW=2" >&2; exit 2; fi
+	@$(LKJ) rekap --tw "$(TW)" --tahun "$(TAHUN)" --engine "$(ENGINE)" --formats "$(REKAP_FORMATS)"
+
+portal: $(VENV_OK)
+	@$(LKJ) portal
 
 test: $(VENV_OK)
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
+# Timings, memory and reproducibility → bench/results.md (~5 min on 2 cores; BENCH_ARGS=--help).
 bench: $(VENV_OK)
-	@$(PY) bench/run.py
+	@$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build data/processed/*/ reports/*/

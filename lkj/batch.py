@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lkj import kabupaten
-from lkj.errors import LkjError, rel
+from lkj.errors import LkjError
 from lkj.params import ReportId, parse_tahun, parse_tw
 
 FORMATS = ("html", "pdf", "docx")
@@ -52,7 +53,10 @@ def input_files(root: Path, rid: ReportId) -> list[Path]:
     """What a report is built from: its raw files (as the Makefile lists them) and the code."""
     raw, kec = rid.raw_dir(root), rid.kec_dir(root)
     files = [*kec.glob("*.csv"), *kec.glob("*.xlsx"), *kec.glob("*.png"), *kec.glob("*.jpg"),
-             *raw.glob("*.csv"), *raw.glob("*.xlsx"), *(raw / "narasi").glob("*.md")]
+             *(raw / "narasi").glob("*.md")]
+    for tw in range(1, rid.tw + 1):  # earlier quarters of the year feed the quarterly trend
+        q = ReportId(rid.kec, rid.tahun, tw, rid.unit).raw_dir(root)
+        files += [*q.glob("*.csv"), *q.glob("*.xlsx")]
     return files + _code_files(root)
 
 
@@ -74,8 +78,9 @@ def first_error(stderr: str, stdout: str = "") -> str:
     the "Gagal: …" line, else the last line that says anything."""
     lines = [l.strip() for l in (stderr or "").splitlines() if l.strip()]
     for l in lines:
-        if l[:3].rstrip(".").isdigit() and ". " in l[:5]:
-            return l.split(". ", 1)[1]
+        m = re.match(r"^\d+\.\s+(.+)$", l)   # "1. data/raw/…, baris 3, kolom 'pagu': …"
+        if m:
+            return m.group(1)
     for l in lines:
         if l.startswith("Gagal:"):
             return l.removeprefix("Gagal:").strip()

@@ -148,10 +148,44 @@ def riwayat(indikator, riwayat_table, tahun: int, tw: int) -> plt.Figure:
         return fig
 
 
-def save(fig: plt.Figure, path: Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def triwulan(indikator, trend, tahun: int) -> plt.Figure:
+    """Realisasi per quarter of the year (cumulative to each quarter's end) per indicator."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(WIDTH_CM / 2.54, 2.8))
+        palette = [COLOURS["realisasi"], COLOURS["accent"], "#2e7d32", "#6a1b9a", "#00838f"]
+        for i, r in enumerate(indikator.itertuples()):
+            rows = trend[trend["indikator_id"] == r.indikator_id].sort_values("tw")
+            xs = [int(t) for t in rows["tw"]]
+            ys = [float(v) if v is not None else float("nan") for v in rows["realisasi"]]
+            ax.plot(xs, ys, marker="o", color=palette[i % len(palette)],
+                    label=_wrap(f"{r.indikator_id} {r.indikator}", 70))
+        ax.set_xticks([1, 2, 3, 4], [f"TW {F.roman(t)}" for t in (1, 2, 3, 4)])
+        ax.set_xlim(0.6, 4.4)
+        ax.set_ylim(0, max(110, ax.get_ylim()[1]))
+        if all(r.satuan == "%" for r in indikator.itertuples()):
+            _pct_axis(ax, "y")
+        ax.grid(True, axis="y")
+        ax.grid(False, axis="x")
+        ax.set_title(f"Tahun {tahun}", fontsize=9)
+        ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+        fig.tight_layout()
+        return fig
+
+
+def _write_png(fig: plt.Figure, path: Path) -> None:
     fig.savefig(path, dpi=DPI, format="png", metadata={"Software": None}, bbox_inches="tight",
                 pad_inches=0.05)
+
+
+def save(fig: plt.Figure, path: Path) -> Path:
+    """Write ``fig`` as PNG. While a report notebook runs, lkj.execute may draw it in a child
+    process so the notebook goes on meanwhile; the file is complete before rendering starts."""
+    from lkj import execute
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = execute.figure_writer()
+    if writer is None or not writer(fig, path, _write_png):
+        _write_png(fig, path)
     plt.close(fig)
     return path

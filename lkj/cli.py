@@ -61,6 +61,8 @@ def parser() -> argparse.ArgumentParser:
                             help="mesin render (bawaan: auto = Quarto bila terpasang)")
             sp.add_argument("--formats", default="html,pdf,docx",
                             help="format keluaran dipisah koma (bawaan: html,pdf,docx)")
+    from lkj.cli_kabupaten import add_commands
+    add_commands(sub)  # init, template, all, portal, rekap, synth
     return p
 
 
@@ -77,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
 
     root = params.project_root()
     try:
+        from lkj import cli_kabupaten
+        if args.command in cli_kabupaten.COMMANDS:
+            return cli_kabupaten.run(args, root)
         return _run(args, root)
     except KeyboardInterrupt:
         print("Dibatalkan. Laporan lama di reports/ tidak diubah.", file=sys.stderr)

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -44,7 +43,13 @@ def git_commit(root: Path) -> str:
     try:
         out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
                              capture_output=True, text=True, timeout=5, check=False)
-        return out.stdout.strip() if out.returncode == 0 else ""
+        if out.returncode != 0:
+            return ""
+        # Code changed since the commit: say so, the commit alone would not reproduce the report.
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "lkj",
+                                "notebooks", "_quarto.yml"],
+                               capture_output=True, text=True, timeout=5, check=False)
+        return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return ""
 

@@ -57,6 +57,7 @@ class Entri:
     warnings: int = 0
     sintetis: bool = False
     catatan: str = ""         # e.g. last build failed
+    jabatan: str = ""         # nama_jabatan of laporan.csv, e.g. "Kasi Pemberdayaan Masyarakat"
 
 
 def _profil_nama(root: Path, kec: str) -> str:
@@ -86,6 +87,7 @@ def _load_processed(root: Path, e: Entri) -> None:
     r = meta.get("ringkasan", {})
     e.persen_anggaran, e.pagu, e.realisasi = (r.get("persen_anggaran"), r.get("pagu"),
                                               r.get("realisasi_anggaran"))
+    e.jabatan = str(meta.get("laporan", {}).get("nama_jabatan") or "")
     tgl = meta.get("laporan", {}).get("tanggal")
     e.tanggal = dt.date.fromisoformat(str(tgl)) if tgl else None
     e.warnings = len(meta.get("warnings") or [])
@@ -158,6 +160,7 @@ h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.2rem;margin-top:2rem;border-bo
 p.meta{color:#57606a;font-size:.9rem}
 table{border-collapse:collapse;width:100%;font-size:.88rem}
 th,td{border-bottom:1px solid #d0d7de;padding:.35rem .4rem;text-align:left;vertical-align:top}
+td.laporan{overflow-wrap:break-word;max-width:24rem}
 th{background:#f0f3f6}td.num{text-align:right;white-space:nowrap}
 .chip{display:inline-block;border-radius:.3rem;padding:.05rem .35rem;margin:.1rem .15rem .1rem 0;
 font-size:.8rem;white-space:nowrap}
@@ -179,7 +182,7 @@ def _row(root: Path, e: Entri, colours: dict[str, str]) -> str:
     esc = html.escape
     name = esc(e.nama) + ('<span class="tag">data contoh/sintetis</span>'
                           if e.sintetis and kabupaten.SYNTH_LABEL not in e.nama else "")
-    unit = "Camat" if e.rid.unit == "camat" else esc(e.rid.unit)
+    unit = "Camat" if e.rid.unit == "camat" else esc(e.jabatan or e.rid.unit)
     chips = " ".join(_chip(f"{i['id']} {F.percent(i['capaian'])}",
                            f"{i['nama']} — {i['kategori']}", i["kategori"], colours)
                      for i in e.indikator) or '<span class="muted">–</span>'
@@ -208,7 +211,7 @@ def _row(root: Path, e: Entri, colours: dict[str, str]) -> str:
         note += f'<br><span class="muted">{e.warnings} peringatan data</span>'
     return (f"<tr><td>{name}</td><td>{unit}</td><td>{chips}</td><td class=\"num\">{serapan}</td>"
             f"<td class=\"num\">{batas}</td><td class=\"num\">{F.tanggal(e.tanggal) if e.tanggal else '–'}"
-            f"</td><td>{status}</td><td>{links}{note}</td></tr>")
+            f"</td><td>{status}</td><td class=\"laporan\">{links}{note}</td></tr>")
 
 
 def render_html(root: Path, now: dt.datetime | None = None) -> str:

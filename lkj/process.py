@@ -16,13 +16,14 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
 
 from lkj import __version__, anggaran, desa, kinerja
+from lkj.errors import Problem
 from lkj.params import ReportId
 from lkj.reading import ROW, parse_date, parse_number
 from lkj.validation import Inputs
@@ -44,9 +45,12 @@ class Result:
     pejabat: pd.DataFrame
     tanggapan_atasan: pd.DataFrame
     narasi: dict[str, str] = field(default_factory=dict)
+    # realisasi of earlier quarters of the same year (for the quarterly trend), if any
+    triwulan: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["tw", "indikator_id", "realisasi", "capaian", "serapan"]))
 
     TABLES = ("indikator", "kegiatan", "dokumen_desa", "anggaran", "riwayat", "desa", "pegawai",
-              "pejabat", "tanggapan_atasan")
+              "pejabat", "tanggapan_atasan", "triwulan")
 
 
 def _rows(rows: list[int]) -> str:
@@ -138,11 +142,15 @@ def compute(inputs: Inputs) -> Result:
                pd.DataFrame(columns=["indikator_id", "desa", "dokumen", "tahun_anggaran", "tanggal",
                                      "batas_waktu", "status", "tepat_waktu", "keterangan", ROW]))
 
+    pk_rows = dict(zip(inputs.perjanjian_kinerja["indikator_id"],
+                       inputs.perjanjian_kinerja[ROW]))
     for r in indikator.itertuples(index=False):
         if r.capaian is not None and r.capaian > 150:
-            inputs.warnings.append(_warn(files, "perjanjian_kinerja",
-                                         f"capaian indikator {r.indikator_id} di atas 150%; "
-                                         "periksa target dan realisasinya"))
+            inputs.warnings.append(Problem(
+                files["perjanjian_kinerja"], f"capaian indikator {r.indikator_id} di atas 150% "
+                f"({r.capaian.numerator * 100 // r.capaian.denominator / 100:.2f}%)".replace(".", ","),
+                int(pk_rows[r.indikator_id]), "target", None,
+                "periksa target dan realisasinya (mungkin salah satunya salah satuan)"))
 
     ang, _ = anggaran.rollup(inputs.anggaran)
     total = anggaran.total(ang)
@@ -214,11 +222,6 @@ def _add_efisiensi(indikator: pd.DataFrame, ang: pd.DataFrame, inputs: Inputs) -
     indikator["efisiensi"] = label_col
 
 
-def _warn(files: dict, name: str, message: str):
-    from lkj.errors import Problem
-    return Problem(Path(files.get(name, name + ".csv")).name, message)
-
-
 # ---- processed/ storage ---------------------------------------------------------------------
 
 def _store(value: object) -> str:
@@ -246,8 +249,8 @@ def _floor_decimal(value: Fraction) -> Decimal:
 _KINDS = {
     "decimal": {"no_", "target", "target_periode", "target_renstra", "pembilang", "penyebut",
                 "realisasi", "capaian", "persen", "target_tw1", "target_tw2", "target_tw3",
-                "target_tw4", "nilai", "serapan_anggaran", "selisih_efisiensi"},
-    "int": {"no", "tahun", "tahun_anggaran", "jumlah", "pagu", "sisa", "pagu_anggaran",
+                "target_tw4", "nilai", "serapan_anggaran", "selisih_efisiensi", "serapan"},
+    "int": {"no", "tahun", "tahun_anggaran", "jumlah", "pagu", "sisa", "pagu_anggaran", "tw",
             "realisasi_anggaran", ROW},
     "date": {"tanggal", "batas_waktu"},
     "bool": {"tercapai", "tepat_waktu", "target_periode_triwulan"},
@@ -344,4 +347,37 @@ def build(root: Path, rid: ReportId) -> Result:
                 None, "nilai", logo, f"simpan logo di folder data/raw/{rid.kec}/ dan tulis nama "
                 "berkasnya saja, mis. logo.png")])
         result.meta["logo_sumber"] = str(path)
+    result.triwulan = quarterly_trend(root, rid, result)
     return result
+
+
+def quarterly_trend(root: Path, rid: ReportId, current: Result) -> pd.DataFrame:
+    """Realisasi per quarter of this year, from the earlier quarters' own data folders.
+
+    An earlier quarter whose data no longer validates is left out with a warning: it must not
+    stop this quarter's report.
+    """
+    from dataclasses import replace
+
+    from lkj.errors import LkjError
+    from lkj.validation import load_inputs
+
+    rows = []
+    for tw in range(1, rid.tw + 1):
+        if tw == rid.tw:
+            result = current
+        else:
+            earlier = replace(rid, tw=tw)
+            if not earlier.raw_dir(root).is_dir():
+                continue
+            try:
+                result = compute(load_inputs(root, earlier))
+            except LkjError:
+                current.meta["warnings"].append(
+                    f"data triwulan {tw} tidak valid; tren triwulanan tanpa triwulan {tw}")
+                continue
+        serapan = result.meta["ringkasan"]["persen_anggaran"]
+        for r in result.indikator.itertuples(index=False):
+            rows.append({"tw": tw, "indikator_id": r.indikator_id, "realisasi": r.realisasi,
+                         "capaian": r.capaian, "serapan": serapan})
+    return pd.DataFrame(rows, columns=["tw", "indikator_id", "realisasi", "capaian", "serapan"])

@@ -377,8 +377,11 @@ def read_table(path: Path, label: str, required: list[str], optional: list[str] 
                  f"{_DELIMITER_NAMES[delimiter]}",
                  f"pakai pemisah yang sama di semua baris: {_DELIMITER_NAMES[delimiter]}"))
             continue
-        broken = next((i for i, c in enumerate(cells[:width])
-                       if isinstance(c, str) and "\n" in c and delimiter and delimiter in c), None)
+        # A quoted cell may hold line breaks (Alt+Enter in Excel); one whose later lines look
+        # like whole rows swallowed an unclosed quote.
+        broken = next((i for i, c in enumerate(cells[:width]) if isinstance(c, str) and delimiter
+                       and any(line.count(delimiter) >= max(1, width - 2)
+                               for line in c.split("\n")[1:])), None)
         if broken is not None:
             misfits.setdefault("quote", []).append(
                 (number, header[broken], cells[broken].split("\n")[0][:60],
@@ -395,8 +398,10 @@ def read_table(path: Path, label: str, required: list[str], optional: list[str] 
             elif cells[i].strip().upper() in _EXCEL_ERRORS:
                 table.problem("sel berisi galat rumus Excel, bukan nilai", number, header[i],
                               cells[i], "perbaiki rumusnya di Excel atau ketik nilainya")
-        record = {col: cells[i] if i < len(cells) else "" for i, col in enumerate(columns)
-                  if col in known}
+        # Every known column, "" when the file lacks it or the row is short.
+        record = dict.fromkeys(known, "")
+        record.update((col, "" if cells[i] is None else cells[i])
+                      for i, col in enumerate(columns[:len(cells)]) if col in known)
         record[ROW] = number
         records.append(record)
     if first_split:
@@ -416,8 +421,9 @@ def read_table(path: Path, label: str, required: list[str], optional: list[str] 
         items = misfits.pop("overflow")
         widest = max(len(str(item[2]).split(delimiter)) for item in items) + width if delimiter \
             else width + 1
-        table.problem(f"sebagian besar baris data berisi lebih banyak sel ({widest}) daripada judul kolom "
-                      f"({width}): ada judul kolom yang terlewat", header_row, header[last], None,
+        table.problem(f"sebagian besar baris data berisi lebih banyak sel ({widest}) daripada "
+                      f"judul kolom ({width}): ada judul kolom yang terlewat", header_row,
+                      header[last], None,
                       "tambahkan judul kolom yang belum ada di baris judul; kolom yang dikenal: "
                       + ", ".join(known))
         table.header_ok = False
@@ -429,11 +435,10 @@ def read_table(path: Path, label: str, required: list[str], optional: list[str] 
             table.problem(f"{len(rest)} baris lain juga tidak sesuai dengan judul kolom seperti di "
                           "atas", int(rest[0]), items[0][1], None,
                           f"baris {_row_list(rest)}; {items[0][4]}")
-    frame = pd.DataFrame.from_records(records, columns=[*known, ROW])
-    for col in known:
-        # An optional column absent from the file reads as empty cells, not NaN.
-        frame[col] = frame[col].map(lambda v: "" if v is None or v != v else v).astype(object)
-    table.frame = frame
+    # Column by column: cells stay exactly as read (text, or Excel's own values), never inferred.
+    data = {col: pd.Series([r[col] for r in records], dtype=object) for col in known}
+    data[ROW] = pd.Series([r[ROW] for r in records], dtype="int64")
+    table.frame = pd.DataFrame(data)
     if not records and not misfits and not allow_empty:
         table.problem("berkas tidak berisi baris data", header_row + 1, known[0],
                       hint=f"isi minimal satu baris di bawah judul kolom (mulai baris "

@@ -17,7 +17,6 @@ punctuation-insensitively: "Rata - rata Persentase …" = "Rata-rata persentase 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import shutil
@@ -30,7 +29,7 @@ import yaml
 
 from lkj import anggaran as A
 from lkj import formatting as F
-from lkj import holidays, kabupaten, kinerja
+from lkj import holidays, kabupaten
 from lkj.errors import LkjError, ValidationError, rel
 from lkj.params import ReportId, parse_tahun, parse_tw
 
@@ -195,13 +194,25 @@ class Rekap:
                              "ketepatan": k.label if k else "–", "unit_obj": u})
         return rows
 
+    def _tanggal(self) -> dt.date:
+        """The recap's date comes from the data (latest signing date of the reports it covers),
+        so a rebuild from the same data prints the same date; SOURCE_DATE_EPOCH, then today,
+        only when no report carries a date."""
+        dates = [u.ketepatan.tanggal for u in self.units if u.ketepatan and u.ketepatan.tanggal]
+        if dates:
+            return max(dates)
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+        if epoch.isdigit():
+            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        return dt.date.today()
+
     # ---- sections -----------------------------------------------------------------------
     def _metadata(self) -> str:
         data = {"title": f"Rekap Kinerja Kecamatan {self.periode}",
                 "subtitle": f"Kabupaten {kabupaten.KABUPATEN}"
                             + (f" — memuat {kabupaten.SYNTH_LABEL}" if self.sintetis() else ""),
                 "author": f"Pemerintah Kabupaten {kabupaten.KABUPATEN}",
-                "date": F.tanggal(dt.date.today()), "lang": "id"}
+                "date": F.tanggal(self._tanggal()), "lang": "id"}
         return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False,
                                          default_style='"') + "---\n"
 
@@ -216,9 +227,9 @@ class Rekap:
         if not s:
             return ""
         names = ", ".join(F.md(u.nama) for u in s)
-        return (f"::: {{.callout-warning}}\n**Perhatian: rekap ini memuat {kabupaten.SYNTH_LABEL}** "
-                f"yang dibangkitkan oleh `lkj synth` untuk peragaan, yaitu: {names}. Angkanya bukan "
-                "kinerja sebenarnya.\n:::\n")
+        return (f"> **Perhatian: rekap ini memuat {kabupaten.SYNTH_LABEL}** yang dibangkitkan "
+                f"oleh `lkj synth` untuk peragaan, yaitu: {names}. Angkanya bukan kinerja "
+                "sebenarnya.\n")
 
     def _ringkasan(self) -> str:
         rows = self.status_rows()
@@ -324,25 +335,28 @@ class Rekap:
         programs, cells = self.per_program()
         if programs and self.camat:
             kecs = sorted(self.camat, key=lambda u: u.nama)
-            rows = []
-            for kode, uraian in programs:
-                cells_row = []
-                sp = sr = 0
-                for u in kecs:
+            rows, sums = [], {k: [0, 0] for k, _ in programs}
+            for u in kecs:
+                row = [F.md(u.nama)]
+                for kode, _ in programs:
                     v = cells.get((u.rid.kec, kode))
-                    cells_row.append(F.percent(A.persen(v[1], v[0])) if v else "–")
+                    row.append(F.percent(A.persen(v[1], v[0])) if v else "–")
                     if v:
-                        sp, sr = sp + v[0], sr + v[1]
-                rows.append([F.md(kode), F.md(F.judul(uraian)), *cells_row,
-                             F.percent(A.persen(sr, sp))])
+                        sums[kode][0] += v[0]
+                        sums[kode][1] += v[1]
+                rows.append(row)
+            rows.append(["Gabungan"] + [F.percent(A.persen(sums[k][1], sums[k][0]))
+                                        for k, _ in programs])
             parts.append("## Serapan per program {.unnumbered}\n")
-            parts.append("Persentase serapan setiap program di setiap kecamatan; kolom terakhir "
+            parts.append("Persentase serapan setiap program di setiap kecamatan. Baris terakhir "
                          "adalah serapan gabungan seluruh kecamatan (jumlah realisasi ÷ jumlah "
-                         "pagu). Tanda – berarti kecamatan itu tidak memiliki program tersebut.\n")
-            parts.append(F.md_table(["Kode", "Program", *[F.md(_short(u.nama)) for u in kecs],
-                                     "Gabungan"], rows, "ll" + "r" * (len(kecs) + 1),
+                         "pagu). Tanda – berarti kecamatan itu tidak memiliki program tersebut. "
+                         "Program:\n")
+            parts.append("\n".join(f"- {F.md(k)}: {F.md(F.judul(u))}" for k, u in programs) + "\n")
+            parts.append(F.md_table(["Kecamatan", *[F.md(k) for k, _ in programs]], rows,
+                                    "l" + "r" * len(programs),
                                     f"{self._number('Tabel')} Serapan anggaran per program dan "
-                                    "kecamatan", "tbl-program"))
+                                    "kecamatan", "tbl-program", {len(rows) - 1}))
         return "\n".join(parts)
 
     def _ketepatan(self) -> str:
@@ -400,10 +414,6 @@ class Rekap:
             "baru dibulatkan saat dicetak (dua desimal, setengah ke atas).\n", params + "\n",
             F.md_table(["Folder data", "Status", "Berkas"], files, "llr",
                        "Lampiran 1 Folder data yang direkap", "tbl-folder")])
-
-
-def _short(nama: str) -> str:
-    return nama.replace(f" ({kabupaten.SYNTH_LABEL})", "*")
 
 
 def _ranking_chart(items: list[tuple[str, Fraction | None, str]], charts):
@@ -469,10 +479,10 @@ def build(root: Path, tw, tahun=None, engine: str = "auto",
           formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
     """Execute notebooks/rekap.ipynb, render it, publish into reports/kabupaten/…; regenerate
     the portal. Returns {format: published path}."""
-    import papermill
     from papermill.exceptions import PapermillExecutionError
 
     from lkj import pipeline, portal, render
+    from lkj.execute import run_notebook
 
     root = Path(root)
     tw_n = parse_tw(tw)
@@ -484,16 +494,11 @@ def build(root: Path, tw, tahun=None, engine: str = "auto",
     (root / "build").mkdir(exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=root / "build"))
     try:
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(
-            [str(pipeline._kernel_dir(workdir)), *filter(None, [os.environ.get("JUPYTER_PATH")])])
         executed = workdir / f"{name}.ipynb"
         params = {"root": str(root.resolve()), "tahun": tahun_n, "tw": tw_n,
                   "figures_dir": "figures", "engine": chosen, "commit": pipeline.git_commit(root)}
-        try:
-            papermill.execute_notebook(
-                str(root / NOTEBOOK), str(executed), parameters=params,
-                kernel_name=pipeline.KERNEL_NAME, cwd=str(workdir), progress_bar=False,
-                log_output=False, request_save_on_cell_execute=False)
+        try:  # the same executor as the reports (lkj/execute.py)
+            run_notebook(root / NOTEBOOK, executed, params, workdir)
         except PapermillExecutionError as exc:
             failed = root / "build" / "gagal" / f"{name}.ipynb"
             failed.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,6 @@ output. Tables, figures and generated sentences are numbered here, in the order 
 from __future__ import annotations
 
 import datetime as dt
-from fractions import Fraction
 from pathlib import Path
 
 import yaml
@@ -396,7 +395,7 @@ class Laporan:
                   "perbandingan ini belum dapat disajikan.\n")
         parts = [f"### 2. Perbandingan dengan Tahun {lalu} {{.unnumbered}}\n", t1,
                  *[s + "\n" for s in sentences]]
-        parts += [f"### 3. Perbandingan dengan Target Renstra dan Tahun Sebelumnya {{.unnumbered}}\n",
+        parts += ["### 3. Perbandingan dengan Target Renstra dan Tahun Sebelumnya {.unnumbered}\n",
                   t2, *[s + "\n" for s in renstra_sentences]]
         for r in ind.itertuples():
             hist = riw[(riw["indikator_id"] == r.indikator_id) & riw["realisasi"].notna()]
@@ -405,6 +404,11 @@ class Laporan:
         if len(riw):
             parts.append(self._figure(charts.riwayat(ind, riw, self.tahun, self.tw), 3,
                                       "Realisasi indikator dari tahun ke tahun", "riwayat"))
+        trend = self.r.triwulan
+        if len(trend) and trend["tw"].nunique() > 1:
+            parts.append(self._figure(charts.triwulan(ind, trend, self.tahun), 3,
+                                      f"Realisasi indikator per triwulan tahun {self.tahun}",
+                                      "triwulan"))
         return "\n".join(parts)
 
     def _bab3_analisis(self) -> str:
@@ -541,8 +545,10 @@ class Laporan:
 
     def _lampiran(self) -> str:
         meta = self.meta
-        files = [[F.md(f["path"]), str(f["rows"]), f"`{f['sha256'][:16]}…`"] for f in meta["files"]]
-        ftable = F.md_table(["Berkas masukan", "Baris", "SHA-256 (16 digit awal)"], files, "lrl",
+        # The full hash, split in two halves so it wraps inside a table cell on A4.
+        files = [[F.md(f["path"]), str(f["rows"]),
+                  f"`{f['sha256'][:32]}` `{f['sha256'][32:]}`"] for f in meta["files"]]
+        ftable = F.md_table(["Berkas masukan", "Baris", "SHA-256"], files, "lrl",
                             "Lampiran 2 Berkas Masukan Laporan", "tbl-berkas")
         warnings = meta.get("warnings") or []
         warn = ("\n".join(f"- {F.md(w)}" for w in warnings) if warnings

@@ -383,7 +383,8 @@ def init(root: Path, kec: str, tahun, tw, unit: str | None = None) -> Hasil:
     return Hasil(rid, rencana.prev, dibuat, sudah, isian, rencana.optional_missing)
 
 
-def _petunjuk(rid: ReportId, rencana: Rencana, skipped: list[str]) -> list[str]:
+def _petunjuk(rid: ReportId, rencana: Rencana, skipped: list[str],
+              included: set[str]) -> list[str]:
     from lkj.formatting import triwulan
 
     lines = [f"Masukan laporan kinerja {kabupaten.nama(rid.kec)} {triwulan(rid.tw)} {rid.tahun} "
@@ -397,14 +398,18 @@ def _petunjuk(rid: ReportId, rencana: Rencana, skipped: list[str]) -> list[str]:
              "daripada lembar di sini.",
              "Baris bertanda CONTOH harus diganti dengan data sebenarnya.",
              "Jangan memakai format Persen (%) Excel; tulis 91,50 sebagai angka biasa.",
-             "Narasi (kata pengantar, analisis, …) tetap berupa berkas narasi/*.md di folder itu.",
-             "", "Yang harus diisi:"]
+             "Narasi (kata pengantar, analisis, …) tetap berupa berkas narasi/*.md di folder itu."]
+    todo: list[str] = []
     seen = set()
     for item in rencana.items:
+        if item.name not in included:
+            continue
         for t in item.isian:
-            if t not in seen and not t.startswith("narasi/"):
+            if t not in seen:
                 seen.add(t)
-                lines.append("- " + t.replace(".csv:", ":"))
+                todo.append("- " + t.replace(".csv:", ":"))
+    if todo:
+        lines += ["", "Yang harus diisi:", *todo]
     if skipped:
         lines += ["", "Tabel yang sudah ada sebagai berkas terpisah (tidak dimasukkan ke sini): "
                   + ", ".join(skipped)]
@@ -443,7 +448,7 @@ def template(root: Path, kec: str, tahun, tw, unit: str | None = None,
             spec = SPECS.get(name)
             header, rows = ([c.name for c in spec] if spec else ["kunci", "nilai"]), []
         sheets.append((name, header, rows))
-    workbook.write(target, sheets, _petunjuk(rid, rencana, skipped))
+    workbook.write(target, sheets, _petunjuk(rid, rencana, skipped, {n for n, _, _ in sheets}))
     dibuat, sudah = [(target, "buku kerja, satu lembar per tabel")], []
     for item in rencana.items:
         if item.text is None:
@@ -459,15 +464,24 @@ def template(root: Path, kec: str, tahun, tw, unit: str | None = None,
                          rencana.optional_missing)
 
 
-def describe(hasil: Hasil, root: Path) -> str:
-    """The printout: what was created, what was left alone, and what the analyst must fill in."""
+def describe(hasil: Hasil, root: Path, ekspor: bool = False) -> str:
+    """The printout: what was created, what was left alone, and what the analyst must fill in.
+    ``ekspor``: a workbook written elsewhere (``lkj template --keluar``); data/raw is untouched."""
     from lkj.formatting import triwulan
 
     rid = hasil.rid
     folder = rel(rid.raw_dir(root), root)
+    sumber = (f"data TW{hasil.prev.tw} {hasil.prev.tahun}" if hasil.prev
+              else "templat (belum ada triwulan sebelumnya pada tahun ini)")
+    if ekspor:
+        lines = [f"Isi buku kerja untuk {folder}/ ({triwulan(rid.tw)} {rid.tahun}): data yang "
+                 f"sudah ada di folder itu, selebihnya dari {sumber}. Folder data tidak diubah."]
+        if hasil.isian:
+            lines.append("Yang harus diisi analis:")
+            lines += [f"  {i}. {t}" for i, t in enumerate(dict.fromkeys(hasil.isian), 1)]
+        return "\n".join(lines)
     head = (f"Folder {folder}/ disiapkan untuk {triwulan(rid.tw)} {rid.tahun}"
-            + (f" dari data TW{hasil.prev.tw} {hasil.prev.tahun}." if hasil.prev
-               else " dengan templat (belum ada triwulan sebelumnya pada tahun ini)."))
+            + (f" dari {sumber}." if hasil.prev else f" dengan {sumber}."))
     lines = [head]
     if hasil.dibuat:
         lines.append("Dibuat:")

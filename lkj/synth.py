@@ -242,8 +242,8 @@ class _Kecamatan:
                 share = min(1.0, pace * q / 4 * rng.uniform(0.7, 1.1))
                 cum = max(cum, int(pagu * share / 1000) * 1000)
                 path.append(min(cum, pagu))
-            if kode == over:
-                path = [p if q < 2 else p + pagu // 5 + 1000 for q, p in enumerate(path, 1)]
+            if kode == over:  # from TW2 on, 5% above pagu: "realisasi melebihi pagu" warning
+                path = [p if q < 2 else pagu + pagu // 20 for q, p in enumerate(path, 1)]
             self.realisasi[kode] = path
 
     def _components(self):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -124,7 +124,7 @@ def _find(folder: Path, name: str) -> Path | None:
 def _convert(table: Table, spec: list[Col]) -> pd.DataFrame:
     """Typed copy of a text table; every bad cell becomes a Problem on ``table``."""
     frame = table.frame
-    out = pd.DataFrame({ROW: frame[ROW].astype("int64")}) if len(frame) else pd.DataFrame({ROW: []})
+    columns = {ROW: pd.Series(list(frame[ROW]), dtype="int64")}
     for col in spec:
         values = []
         for raw, row in zip(frame[col.name], frame[ROW]):
@@ -152,8 +152,8 @@ def _convert(table: Table, spec: list[Col]) -> pd.DataFrame:
                     message = "jumlah rupiah lebih dari 2 angka desimal (sen)"
                 table.problem(message, row, col.name, raw, hint)
                 values.append(None)
-        out[col.name] = pd.Series(values, index=out.index, dtype=object)
-    return out
+        columns[col.name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(columns)
 
 
 def _parse_cell(text: object, col: Col) -> object:
@@ -204,6 +204,46 @@ def _key_values(table: Table, required: tuple[str, ...],
                           hint=(f"isi nilainya pada baris {where}" if where
                                 else f"tambahkan baris '{k};<nilai>'"))
     return values, rows
+
+
+# The scheme of a link target: [text](scheme:…), <scheme:…>, or a reference "[ref]: scheme:…".
+_LINK_TARGET = re.compile(r"\]\(\s*<?\s*([a-zA-Z][a-zA-Z0-9+.-]*):"
+                          r"|<([a-zA-Z][a-zA-Z0-9+.-]*):[^>\s]*>"
+                          r"|^\s{0,3}\[[^\]]+\]:\s*<?([a-zA-Z][a-zA-Z0-9+.-]*):")
+_SAFE_SCHEMES = {"http", "https", "mailto"}
+_IMAGE = re.compile(r"!\[[^\]]*\]\s*[(\[]")
+_YAML_KEY = re.compile(r"^\s*[\w-]+\s*:")
+
+
+def narasi_problems(text: str) -> list[tuple[int, str, str, str]]:
+    """Markdown in a narasi file that would do more than format text: (line, message, value, hint).
+
+    Narasi is Markdown on purpose (bold, lists, quotes), but it must not change the document:
+    a "---" block would be read as document metadata (title, language, …), an image would pull a
+    file or a web address into the report, and a javascript:/file:/data: link is script or file
+    access in the HTML report.
+    """
+    out = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        prev = lines[i - 1] if i else ""
+        if re.fullmatch(r"\s*-{3,}\s*", line) and not prev.strip() and _YAML_KEY.match(nxt):
+            out.append((i + 1, "baris '---' yang langsung diikuti 'kunci: nilai' dibaca sebagai "
+                        "blok pengaturan dokumen (judul, bahasa, …), bukan sebagai teks", line,
+                        "hapus baris '---' ini; untuk garis pemisah tulis *** lalu satu baris "
+                        "kosong"))
+        image = _IMAGE.search(line)
+        if image:
+            out.append((i + 1, "gambar tidak didukung di narasi", line[image.start():][:60],
+                        "hapus gambar ini; grafik laporan dibuat otomatis dari data"))
+        for m in _LINK_TARGET.finditer(line):
+            scheme = next(g for g in m.groups() if g).lower()
+            if scheme not in _SAFE_SCHEMES:
+                out.append((i + 1, f"tautan '{scheme}:' tidak diizinkan di narasi", m.group(0),
+                            "pakai tautan http://, https:// atau mailto:, atau tulis sebagai "
+                            "teks biasa"))
+    return out
 
 
 def _sha256(path: Path) -> str:
@@ -277,6 +317,8 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
                                     "simpan uraian sebagai teks biasa (UTF-8), mis. dari Notepad; "
                                     "jangan menyimpan berkas Word dengan nama .md"))
             continue
+        for line, message, value, hint in narasi_problems(text):
+            problems.append(Problem(label(p), message, line, None, value, hint))
         narasi[name] = text
         files.append(SourceFile(label(p), _sha256(p), text.count("\n") + 1))
 
@@ -314,7 +356,8 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
     out: list[Problem] = []
     rid = inputs.rid
     f = lambda name: _file(inputs, name)  # noqa: E731
-    typed = lambda name, r, col: _as_written(inputs, name, r.baris, col, getattr(r, col))  # noqa: E731
+    def typed(name: str, r, col: str) -> object:
+        return _as_written(inputs, name, r.baris, col, getattr(r, col))
 
     # laporan.csv agrees with the folder it sits in
     lap = inputs.laporan
@@ -447,7 +490,7 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
                 out.append(Problem(f(name), f"indikator {r.indikator_id} memakai cara_hitung "
                                    f"{how}, bukan {wanted}, jadi baris ini tidak dipakai", r.baris,
                                    "indikator_id", r.indikator_id,
-                                   f"hapus baris ini atau perbaiki indikator_id/cara_hitung"))
+                                   "hapus baris ini atau perbaiki indikator_id/cara_hitung"))
     seen_no: dict[tuple, int] = {}
     for r in keg.itertuples(index=False):
         if r.no is None:
@@ -491,8 +534,8 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
                                "tahun_anggaran", r.tahun_anggaran, f"tulis {expected}"))
         earliest, latest = dt.date(expected - 2, 1, 1), dt.date(rid.tahun + 1, 12, 31)
         if r.tanggal is not None and not earliest <= r.tanggal <= latest:
-            out.append(Problem(f("dokumen_desa"), "tanggal di luar rentang yang masuk akal", r.baris,
-                               "tanggal", typed("dokumen_desa", r, "tanggal"),
+            out.append(Problem(f("dokumen_desa"), "tanggal di luar rentang yang masuk akal",
+                               r.baris, "tanggal", typed("dokumen_desa", r, "tanggal"),
                                f"periksa tahunnya: tanggal {r.dokumen} tahun anggaran {expected} "
                                f"antara {earliest:%d/%m/%Y} dan {latest:%d/%m/%Y}"))
 
@@ -576,7 +619,11 @@ def _check_anggaran(inputs: Inputs, name: str, warnings: list[Problem]) -> list[
     for r in ang.itertuples(index=False):
         why = anggaran.kode_problem(r.kode)
         if why:
-            out.append(Problem(name, why, r.baris, "kode", r.kode))
+            out.append(Problem(name, why, r.baris, "kode",
+                               _as_written(inputs, "anggaran", r.baris, "kode", r.kode),
+                               "salin kode dari DPA/SIPD, mis. program 7.01.01, kegiatan "
+                               "7.01.01.2.01, sub kegiatan 7.01.01.2.01.01 (docs/data.md "
+                               "bagian 6)"))
             continue
         key = anggaran.sort_key(r.kode)  # 7.01.01.2.01.01 and …0001 are the same sub kegiatan
         if key in keys:

@@ -8,17 +8,33 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def copy_project(dst: Path) -> Path:
+    """Copy what a report needs (raw data, notebook, render settings) into ``dst``."""
+    for name in ("data/raw", "notebooks", "_quarto.yml"):
+        src, target = ROOT / name, dst / name
+        if src.is_dir():
+            shutil.copytree(src, target)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, target)
+    return dst
+
+
+def build_reports(root: Path, *reports: list[str]) -> Path:
+    """Run ``lkj report`` (embedded engine) for each argument list with LKJ_ROOT=root."""
+    from lkj.cli import main
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LKJ_ROOT", str(root))
+        for args in reports:
+            assert main(["report", *args, "--engine", "embedded"]) == 0, args
+    return root / "reports"
+
+
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
     """A copy of the project's data, notebook and settings in tmp; LKJ_ROOT points at it."""
-    for name in ("data/raw", "notebooks", "_quarto.yml"):
-        src = ROOT / name
-        dst = tmp_path / name
-        if src.is_dir():
-            shutil.copytree(src, dst)
-        else:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dst)
+    copy_project(tmp_path)
     monkeypatch.setenv("LKJ_ROOT", str(tmp_path))
     return tmp_path
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from lkj.cli import main
+from conftest import build_reports, copy_project
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = ["54,90%", "60,00%", "33,33%", "40,65%", "2.752.150.911", "1.483.229.067",
@@ -39,17 +39,8 @@ def text_of_pdf(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    for name in ("data/raw", "notebooks", "_quarto.yml"):
-        src, dst = ROOT / name, root / name
-        shutil.copytree(src, dst) if src.is_dir() else shutil.copyfile(src, dst)
-    old = os.environ.get("LKJ_ROOT")
-    os.environ["LKJ_ROOT"] = str(root)
-    try:
-        assert main(["report", "--kec", "candipuro", "--tw", "2", "--engine", "embedded"]) == 0
-    finally:
-        os.environ.pop("LKJ_ROOT") if old is None else os.environ.__setitem__("LKJ_ROOT", old)
-    return root / "reports/candipuro/2023/tw2"
+    root = copy_project(tmp_path_factory.mktemp("e2e"))
+    return build_reports(root, ["--kec", "candipuro", "--tw", "2"]) / "candipuro/2023/tw2"
 
 
 def test_report_files_are_written(built):

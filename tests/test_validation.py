@@ -112,3 +112,68 @@ def test_tahun_defaults_to_latest_year_with_data(project):
     newer.mkdir(parents=True)
     assert resolve(project, "candipuro", 2).tahun == 2024
     assert resolve(project, "candipuro", 2, tahun="2023").tahun == 2023
+
+
+# ---- reading: what analysts' files look like ---------------------------------------------------
+
+from lkj.reading import read_table  # noqa: E402
+
+
+def read(tmp_path, name, content, required=("kode", "uraian"), optional=("pagu",), **kw):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return read_table(path, name, list(required), list(optional), **kw)
+
+
+def test_row_numbers_are_excel_rows_even_after_a_multiline_cell(tmp_path):
+    table = read(tmp_path, "a.csv", 'kode;uraian;pagu\n1;"dua\nbaris";5\n\n2;x;abc\n')
+    assert list(table.frame["baris"]) == [2, 4]  # Excel: the quoted cell is one row, blank is 3
+    assert table.frame["uraian"][0] == "dua\nbaris"
+
+
+def test_header_only_file_is_empty_when_optional_and_a_problem_when_required(tmp_path):
+    assert read(tmp_path, "a.csv", "kode;uraian;pagu\n", allow_empty=True).problems == []
+    [p] = read(tmp_path, "b.csv", "kode;uraian;pagu\n").problems
+    assert p.row == 2 and "tidak berisi baris data" in p.message
+
+
+def test_untitled_column_with_data_is_named_by_its_letter(tmp_path):
+    [p] = read(tmp_path, "a.csv", "kode;;uraian\n1;x;y\n").problems
+    assert p.row == 1 and p.column == "(kolom B tanpa judul)"
+
+
+def test_decimal_comma_in_a_comma_separated_file_is_one_clear_problem(tmp_path):
+    table = read(tmp_path, "a.csv", "kode,uraian,pagu\n1,x,3.000.000,50\n2,y,1.000\n")
+    [p] = table.problems
+    assert p.row == 2 and p.value == "3.000.000,50" and "titik koma (;)" in p.hint
+    assert not table.header_ok  # no cell is converted: every row is suspect
+
+
+def test_xlsx_rows_are_numbered_as_in_excel(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A1"], sheet["B1"] = "kode", "uraian"
+    sheet["A2"], sheet["B2"] = "1", "a"
+    sheet["A5"], sheet["B5"] = "2", "#DIV/0!"
+    book.save(tmp_path / "a.xlsx")
+    table = read_table(tmp_path / "a.xlsx", "a.xlsx", ["kode", "uraian"])
+    assert list(table.frame["baris"]) == [2, 5]
+    [p] = table.problems
+    assert (p.row, p.column, p.value) == (5, "uraian", "#DIV/0!")
+
+
+def test_file_saved_as_xlsx_under_a_csv_name_says_so(tmp_path):
+    [p] = read(tmp_path, "a.csv", b"PK\x03\x04 rest of a zip").problems
+    assert "XLSX" in p.message and ".xlsx" in p.hint
+
+
+def test_a_quoted_cell_may_hold_line_breaks_and_delimiters(tmp_path):
+    table = read(tmp_path, "a.csv", 'kode;uraian;pagu\n1;"Fasilitasi; koordinasi\nlanjutan";5\n')
+    assert table.problems == [] and table.frame["uraian"][0] == "Fasilitasi; koordinasi\nlanjutan"
+
+
+def test_an_unclosed_quote_that_swallows_rows_is_named(tmp_path):
+    [p] = read(tmp_path, "a.csv", 'kode;uraian;pagu\n1;"awal;5\n2;x;6\n3;y;7\n').problems
+    assert (p.row, p.column) == (2, "uraian") and "tanda petik" in p.message

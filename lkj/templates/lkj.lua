@@ -430,6 +430,36 @@ local function transform_blocks(doc)
   })
 end
 
+-- DOCX has no automatic column layout that every word processor honours (LibreOffice
+-- and WPS show equal columns), so give each column a share of the full text width from its
+-- content: the longest word it must not break, and (capped) the length of its longest cell.
+local function docx_column_widths(t)
+  local n = #t.colspecs
+  local longest, word = {}, {}
+  for i = 1, n do longest[i], word[i] = 1, 1 end
+  local function measure(row)
+    for i, cell in ipairs(row.cells) do
+      if i <= n then
+        local text = stringify(cell.contents)
+        longest[i] = math.max(longest[i], utf8.len(text) or #text)
+        for w in text:gmatch("%S+") do word[i] = math.max(word[i], utf8.len(w) or #w) end
+      end
+    end
+  end
+  for _, row in ipairs(t.head.rows) do measure(row) end
+  for _, body in ipairs(t.bodies) do for _, row in ipairs(body.body) do measure(row) end end
+  for _, row in ipairs(t.foot.rows) do measure(row) end
+  local weights, total = {}, 0
+  for i = 1, n do
+    -- +2 for the cell padding; a long word (a rupiah amount, a code) must fit on one line.
+    weights[i] = math.max(word[i] * 1.15 + 2, math.min(longest[i], 45) * 0.7, 4)
+    total = total + weights[i]
+  end
+  for i, spec in ipairs(t.colspecs) do
+    t.colspecs[i] = { spec[1], weights[i] / total }
+  end
+end
+
 local function tidy_tables(doc)
   return doc:walk({
     Table = function(t)
@@ -437,6 +467,10 @@ local function tidy_tables(doc)
       if t.attributes["custom-style"] == "TabelTandaTangan" then return nil end
       -- Size columns by their content in every engine (pipe-table dash counts are not a
       -- layout intention).
+      if IS_DOCX then
+        docx_column_widths(t)
+        return t
+      end
       for i, spec in ipairs(t.colspecs) do
         t.colspecs[i] = { spec[1], pandoc.ColWidthDefault }
       end

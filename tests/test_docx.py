@@ -1,0 +1,292 @@
+"""The DOCX looks like an Indonesian government report: lkj/templates/reference.docx.
+
+One small report (the notebook of test_render) is rendered to DOCX once per module. Expected
+page values are computed here from the paper and margin in _quarto.yml (A4 = 210 × 297 mm,
+margin 2.5 cm; 1 in = 2.54 cm = 1440 twips), not taken from lkj.render.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from lkj import render as R
+from test_render import BODY, make_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+GENERATOR = ROOT / "lkj" / "templates" / "make_reference_docx.py"
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+R_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+A4_TWIPS = (round(210 / 25.4 * 1440), round(297 / 25.4 * 1440))  # (11906, 16838)
+MARGIN_TWIPS = round(2.5 / 2.54 * 1440)  # 1417
+
+# A second data table, long enough to need its header on every page it spans.
+EXTRA_TABLE = (
+    "\n\n| Kode | Program/Kegiatan/Sub Kegiatan | Pagu (Rp) |\n"
+    "|:-----|:------------------------------|----------:|\n"
+    + "".join(f"| 7.01.01.2.01.{i:04d} | Sub kegiatan nomor {i} | {i}.000 |\n" for i in range(1, 61))
+    + "\n: Tabel 3.2 Realisasi Anggaran {#tbl-anggaran}\n"
+)
+DATA_TABLE_CAPTIONS = ("Tabel 3.1 Capaian Kinerja", "Tabel 3.2 Realisasi Anggaran")
+
+
+def _parts(path: Path) -> dict[str, str]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n).decode("utf-8") for n in z.namelist() if n.endswith((".xml", ".rels"))}
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("make_reference_docx", GENERATOR)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def docx(tmp_path_factory) -> Path:
+    # The data table sits before the first heading's chapter ends, the signatures at the end.
+    body = BODY.replace("### 1. Capaian", EXTRA_TABLE.strip() + "\n\n### 1. Capaian", 1)
+    assert body != BODY
+    nb = make_notebook(tmp_path_factory.mktemp("nb"), body=body)
+    out = R.render(nb, tmp_path_factory.mktemp("out"), "uji", formats=("docx",), engine="embedded")
+    return out["docx"]
+
+
+@pytest.fixture(scope="module")
+def parts(docx) -> dict[str, str]:
+    return _parts(docx)
+
+
+# ---- the template file ------------------------------------------------------------------
+
+
+def test_reference_docx_is_what_the_generator_builds():
+    """reference.docx is generated: editing it by hand or changing _quarto.yml's page
+    settings without re-running make_reference_docx.py is caught here."""
+    gen = _load_generator()
+    assert R.REFERENCE_DOCX.is_file()
+    assert gen.read(R.REFERENCE_DOCX) == gen.build(ROOT), (
+        "reference.docx belum mutakhir: jalankan .venv/bin/python lkj/templates/make_reference_docx.py")
+
+
+def test_reference_docx_declares_indonesian_a4():
+    ref = _parts(R.REFERENCE_DOCX)
+    styles = ref["word/styles.xml"]
+    assert re.search(r'<w:rPrDefault>.*<w:lang w:val="id-ID"', styles, re.S)
+    sect = re.search(r"<w:sectPr>.*?</w:sectPr>", ref["word/document.xml"], re.S).group(0)
+    assert f'<w:pgSz w:w="{A4_TWIPS[0]}" w:h="{A4_TWIPS[1]}"/>' in sect
+    for side in ("top", "right", "bottom", "left"):
+        assert f'w:{side}="{MARGIN_TWIPS}"' in sect
+
+
+def test_generator_check_mode_reports_a_stale_file(tmp_path, capsys):
+    gen = _load_generator()
+    stale = tmp_path / "reference.docx"
+    shutil.copyfile(R.REFERENCE_DOCX, stale)
+    assert gen.main(["--output", str(stale), "--check", "--project", str(ROOT)]) == 0
+    with zipfile.ZipFile(stale, "a") as z:
+        z.writestr("word/extra.xml", "<x/>")
+    assert gen.main(["--output", str(stale), "--check", "--project", str(ROOT)]) == 1
+    assert "belum mutakhir" in capsys.readouterr().out
+
+
+# ---- the rendered DOCX ------------------------------------------------------------------
+
+
+def _tree(parts: dict[str, str], name: str) -> ET.Element:
+    return ET.fromstring(parts[name].encode("utf-8"))
+
+
+def _w(tag_path: str) -> str:
+    """'pPr/jc' -> ElementTree path in the WordprocessingML namespace."""
+    return "/".join(f"{W}{t}" for t in tag_path.split("/"))
+
+
+def _val(el: ET.Element | None, path: str, attr: str = "val") -> str | None:
+    found = el.find(_w(path)) if el is not None else None
+    return None if found is None else found.get(f"{W}{attr}")
+
+
+def _styles(parts) -> dict[str, ET.Element]:
+    out: dict[str, ET.Element] = {}
+    for st in _tree(parts, "word/styles.xml").iter(f"{W}style"):
+        sid = st.get(f"{W}styleId")
+        assert sid not in out, f"style {sid} defined twice"
+        out[sid] = st
+    return out
+
+
+def _section(parts) -> ET.Element:
+    sects = list(_tree(parts, "word/document.xml").iter(f"{W}sectPr"))
+    assert len(sects) == 1
+    return sects[0]
+
+
+def test_page_is_a4_with_the_quarto_margins(parts):
+    sect = _section(parts)
+    assert (_val(sect, "pgSz", "w"), _val(sect, "pgSz", "h")) == tuple(str(v) for v in A4_TWIPS)
+    for side in ("top", "right", "bottom", "left"):
+        assert _val(sect, "pgMar", side) == str(MARGIN_TWIPS)
+
+
+def test_every_page_but_the_cover_has_a_centred_page_number(parts):
+    sect = _section(parts)
+    refs = {r.get(f"{W}type"): r.get(f"{R_NS}id") for r in sect.findall(_w("footerReference"))}
+    assert set(refs) == {"default", "first"}
+    assert sect.find(_w("titlePg")) is not None  # the first page (the cover) uses "first"
+    assert sect.find(_w("headerReference")) is None  # no page header
+    rels = {r.get("Id"): r for r in _tree(parts, "word/_rels/document.xml.rels")}
+    footers = {}
+    for kind, rid in refs.items():
+        assert rels[rid].get("Type").endswith("/relationships/footer")
+        footers[kind] = "word/" + rels[rid].get("Target")
+    default = _tree(parts, footers["default"])
+    assert [t.text.strip() for t in default.iter(f"{W}instrText")] == ["PAGE"]
+    assert _val(default.find(_w("p")), "pPr/jc") == "center"
+    first = _tree(parts, footers["first"])
+    assert not list(first.iter(f"{W}instrText")) and not list(first.iter(f"{W}t"))
+    types = parts["[Content_Types].xml"]
+    for part in footers.values():
+        assert f'PartName="/{part}"' in types
+
+
+def test_document_language_is_indonesian(parts):
+    lang = _tree(parts, "word/styles.xml").find(_w("docDefaults/rPrDefault/rPr/lang"))
+    # pandoc writes the report's `lang` metadata ("id") over the template's id-ID.
+    assert lang.get(f"{W}val").split("-")[0] == "id"
+
+
+def test_body_font_size_and_spacing(parts):
+    defaults = _tree(parts, "word/styles.xml").find(_w("docDefaults"))
+    assert _val(defaults, "rPrDefault/rPr/rFonts", "ascii") == "Times New Roman"
+    assert _val(defaults, "rPrDefault/rPr/sz") == "22"  # fontsize: 11pt in _quarto.yml
+    spacing = defaults.find(_w("pPrDefault/pPr/spacing"))
+    assert (spacing.get(f"{W}after"), spacing.get(f"{W}line")) == ("120", "276")  # 6 pt, 1,15
+    body = _styles(parts)["BodyText"]
+    assert _val(body, "pPr/spacing", "after") == "120"
+    assert _val(body, "pPr/jc") == "left"  # never justified
+    styles = parts["word/styles.xml"]
+    for leftover in ("Aptos", "Calibri", "minorHAnsi", "majorHAnsi"):
+        assert leftover not in styles, leftover
+    theme = parts["word/theme/theme1.xml"]
+    assert theme.count('<a:latin typeface="Times New Roman"') == 2  # major and minor fonts
+
+
+def test_headings(parts):
+    styles = _styles(parts)
+    h1 = styles["Heading1"]
+    assert _val(h1, "pPr/jc") == "center" and h1.find(_w("rPr/b")) is not None
+    assert _val(h1, "rPr/sz") == "28"  # 14 pt
+    # lkj.lua starts each chapter on a new page; the style must not add a second break.
+    assert h1.find(_w("pPr/pageBreakBefore")) is None
+    for level in (2, 3):
+        h = styles[f"Heading{level}"]
+        assert _val(h, "pPr/jc") == "left" and h.find(_w("rPr/b")) is not None
+
+
+def test_each_chapter_starts_on_exactly_one_new_page(parts):
+    body = _tree(parts, "word/document.xml").find(_w("body"))
+    blocks = list(body)
+    is_break = [b.tag == f"{W}p" and any(br.get(f"{W}type") == "page" for br in b.iter(f"{W}br"))
+                for b in blocks]
+    assert not any(a and b for a, b in zip(is_break, is_break[1:])), "empty page"
+    chapters = [i for i, b in enumerate(blocks) if _val(b, "pPr/pStyle") == "Heading1"]
+    assert len(chapters) == 2
+    for i in chapters:
+        previous = [j for j in range(i) if blocks[j].tag in (f"{W}p", f"{W}tbl", f"{W}sdt")][-1]
+        assert is_break[previous]
+
+
+def test_table_style_has_a_full_grid_and_a_grey_bold_header(parts):
+    table = _styles(parts)["Table"]
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        assert _val(table, f"tblPr/tblBorders/{side}") == "single", side
+        assert _val(table, f"tblPr/tblBorders/{side}", "sz") == "4"  # 1/2 pt
+    [first_row] = [s for s in table.findall(_w("tblStylePr")) if s.get(f"{W}type") == "firstRow"]
+    assert first_row.find(_w("rPr/b")) is not None
+    assert _val(first_row, "tcPr/shd", "fill") == "D9D9D9"
+    assert 18 <= int(_val(table, "rPr/sz")) <= 20  # 9–10 pt text in tables
+    assert int(_val(table, "tblPr/tblCellMar/left", "w")) <= 120  # small cell margins
+
+
+def test_every_markdown_table_is_a_word_table_with_a_repeating_header(parts):
+    tables = list(_tree(parts, "word/document.xml").iter(f"{W}tbl"))
+    # the two data tables and the two-column signature table
+    assert len(tables) == len(DATA_TABLE_CAPTIONS) + 1
+    for caption in DATA_TABLE_CAPTIONS:
+        [table] = [t for t in tables if _val(t, "tblPr/tblCaption") == caption]
+        assert _val(table, "tblPr/tblStyle") == "Table"
+        rows = table.findall(_w("tr"))
+        assert rows[0].find(_w("trPr/tblHeader")) is not None  # repeated on every page
+        assert all(r.find(_w("trPr/tblHeader")) is None for r in rows[1:])
+    [anggaran] = [t for t in tables if _val(t, "tblPr/tblCaption") == DATA_TABLE_CAPTIONS[1]]
+    assert len(anggaran.findall(_w("tr"))) == 61  # header + 60 rows
+
+
+def test_signatures_sit_in_a_borderless_full_width_table(parts):
+    tables = list(_tree(parts, "word/document.xml").iter(f"{W}tbl"))
+    [sig] = [t for t in tables if any(_val(p, "pPr/pStyle") == "TandaTanganKolom" for p in t.iter(f"{W}p"))]
+    assert _val(sig, "tblPr/tblStyle") == "TabelTandaTangan"
+    assert sig.find(_w("tr/trPr/tblHeader")) is None
+    assert (_val(sig, "tblPr/tblW", "type"), _val(sig, "tblPr/tblW", "w")) == ("pct", "5000")
+    style = _styles(parts)["TabelTandaTangan"]
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        assert _val(style, f"tblPr/tblBorders/{side}") == "nil", side
+
+
+def test_lkj_paragraph_styles_come_from_the_template(parts):
+    styles = _styles(parts)
+    text_width = A4_TWIPS[0] - 2 * MARGIN_TWIPS
+    cover = styles["Sampul"]
+    assert _val(cover, "pPr/jc") == "center" and _val(cover, "rPr/sz") == "28"
+    signature = styles["TandaTangan"]
+    assert _val(signature, "pPr/ind", "left") == str(text_width // 2)  # right half of the page
+    assert _val(signature, "pPr/jc") == "center" and signature.find(_w("pPr/keepNext")) is not None
+    column = styles["TandaTanganKolom"]
+    assert _val(column, "pPr/jc") == "center" and _val(column, "rPr/sz") == "22"  # not 10 pt
+    used = {_val(p, "pPr/pStyle") for p in _tree(parts, "word/document.xml").iter(f"{W}p")}
+    assert {"Sampul", "TandaTangan", "TandaTanganKolom"} <= used
+
+
+def test_captions_are_centred_and_table_captions_bold(parts):
+    styles = _styles(parts)
+    for style_id in ("TableCaption", "ImageCaption", "CaptionedFigure"):
+        assert _val(styles[style_id], "pPr/jc") == "center", style_id
+    table_caption = styles["TableCaption"]
+    assert table_caption.find(_w("rPr/b")) is not None
+    assert table_caption.find(_w("pPr/keepNext")) is not None  # stays with its table
+
+
+# ---- what Word-compatible software shows ------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) tidak terpasang")
+def test_libreoffice_prints_page_numbers_from_the_second_page(docx, tmp_path):
+    from pypdf import PdfReader
+
+    profile = tmp_path / "profil"  # own profile: never blocked by another running soffice
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(docx)],
+        check=True, capture_output=True, timeout=180, env={**os.environ, "HOME": str(tmp_path)},
+    )
+    pages = PdfReader(tmp_path / "uji.pdf").pages
+    texts = [p.extract_text() or "" for p in pages]
+    assert len(pages) >= 4
+    assert abs(float(pages[0].mediabox.width) - 595.3) < 1  # A4: 210 mm = 595.3 pt
+    assert "LAPORAN KINERJA" in texts[0] and not re.search(r"\n\s*1\s*$", texts[0])
+    for number, text in enumerate(texts[1:], start=2):
+        assert re.search(rf"(^|\n)\s*{number}\s*$", text), (number, text[-80:])
+    # the 60-row budget table spans pages: its header row is printed on each of them
+    spanning = [t for t in texts if "7.01.01.2.01.00" in t]
+    assert len(spanning) >= 2 and all("Pagu (Rp)" in t for t in spanning)
