@@ -78,13 +78,11 @@ else
 report: $(OUT).html
 endif
 
-$(PROC_DIR)/ringkasan.json: $(RAW_FILES) $(CODE) | $(VENV_OK)
+# One `lkj report` process validates, writes data/processed, renders and refreshes the portal
+# (one interpreter start instead of three). Nothing changed → this rule does not run.
+$(PROC_DIR)/ringkasan.json $(OUT).html $(OUT).pdf $(OUT).docx &: $(RAW_FILES) $(CODE) $(RENDER_INPUTS) | $(VENV_OK)
 	$(call need_params,report)
-	@$(LKJ) process $(REPORT_ARGS)
-
-$(OUT).html $(OUT).pdf $(OUT).docx &: $(PROC_DIR)/ringkasan.json $(RENDER_INPUTS) | $(VENV_OK)
-	@$(LKJ) render $(REPORT_ARGS) --engine "$(ENGINE)" --formats "$(FORMATS)"
-	@$(LKJ) portal   # only after a successful render; nothing changed → this rule does not run
+	@$(LKJ) report $(REPORT_ARGS) --engine "$(ENGINE)" --formats "$(FORMATS)" --portal
 
 # ---- whole kabupaten (README: "Satu triwulan untuk seluruh kabupaten") --------------------
 JOBS ?=

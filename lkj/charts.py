@@ -9,14 +9,26 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import matplotlib
+from lkj import formatting as F
+from lkj import kinerja
 
-matplotlib.use("Agg")  # no display on servers; must precede pyplot
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from lkj import formatting as F  # noqa: E402
-from lkj import kinerja  # noqa: E402
+class _Pyplot:
+    """matplotlib.pyplot, imported on first use. Importing it costs ~0.5 s, and some users of
+    this module only want its colours (the portal after every `make report`)."""
+
+    def __getattr__(self, name: str):
+        global plt
+        import matplotlib
+
+        matplotlib.use("Agg")  # no display on servers; must precede pyplot
+        import matplotlib.pyplot as pyplot
+
+        plt = pyplot  # from now on the module itself, no detour through this object
+        return getattr(pyplot, name)
+
+
+plt = _Pyplot()
 
 WIDTH_CM, DPI = 16, 200
 COLOURS = {"target": "#9aa5b1", "realisasi": "#1f4e79", "accent": "#c55a11"}
@@ -31,6 +43,8 @@ STYLE = {
 
 
 def _pct_axis(ax, axis: str = "x") -> None:
+    from matplotlib.ticker import FuncFormatter
+
     fmt = FuncFormatter(lambda v, _pos: F.number(round(v), 0) + "%")
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
 
@@ -172,20 +186,10 @@ def triwulan(indikator, trend, tahun: int) -> plt.Figure:
         return fig
 
 
-def _write_png(fig: plt.Figure, path: Path) -> None:
-    fig.savefig(path, dpi=DPI, format="png", metadata={"Software": None}, bbox_inches="tight",
-                pad_inches=0.05)
-
-
 def save(fig: plt.Figure, path: Path) -> Path:
-    """Write ``fig`` as PNG. While a report notebook runs, lkj.execute may draw it in a child
-    process so the notebook goes on meanwhile; the file is complete before rendering starts."""
-    from lkj import execute
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = execute.figure_writer()
-    if writer is None or not writer(fig, path, _write_png):
-        _write_png(fig, path)
+    fig.savefig(path, dpi=DPI, format="png", metadata={"Software": None}, bbox_inches="tight",
+                pad_inches=0.05)
     plt.close(fig)
     return path

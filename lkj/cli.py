@@ -59,6 +59,8 @@ def parser() -> argparse.ArgumentParser:
         if name in ("render", "report"):
             sp.add_argument("--engine", default="auto", choices=("auto", "quarto", "embedded"),
                             help="mesin render (bawaan: auto = Quarto bila terpasang)")
+            sp.add_argument("--portal", action="store_true",
+                            help="perbarui juga reports/index.html sesudah laporan selesai")
             sp.add_argument("--formats", default="html,pdf,docx",
                             help="format keluaran dipisah koma (bawaan: html,pdf,docx)")
     from lkj.cli_kabupaten import add_commands
@@ -140,6 +142,9 @@ def _run(args: argparse.Namespace, root: Path) -> int:
         for key in (*formats, "ipynb"):
             if key in outputs:
                 print(f"  {rel(outputs[key], root)}")
+        if args.portal:
+            from lkj import portal
+            print(f"Portal diperbarui: {rel(portal.write(root), root)}")
         return EXIT_OK
     except ValidationError as exc:
         print(str(exc), file=sys.stderr)

@@ -176,29 +176,15 @@ def _register_engines() -> None:
             def execute_managed_notebook(cls, nb_man, kernel_name, lkj_metadata=None, **kwargs):
                 _stamp(nb_man.nb, lkj_metadata)
                 with _Session() as session:
-                    failed = False
                     # Same loop as papermill's PapermillNotebookClient.papermill_execute_cells.
                     for index, cell in enumerate(nb_man.nb.cells):
-                        session.figures_cell(index)
                         try:
                             nb_man.cell_start(cell, index)
                             if cell.cell_type == "code" and not session.run(cell):
                                 nb_man.cell_exception(nb_man.nb.cells[index], cell_index=index)
-                                failed = True
                                 break
                         finally:
                             nb_man.cell_complete(nb_man.nb.cells[index], cell_index=index)
-                    for index, path, detail in session.figures_wait():
-                        if failed or index is None:
-                            continue
-                        # A figure that could not be written fails the cell that drew it.
-                        cell = nb_man.nb.cells[index]
-                        cell.outputs.append(_new_output(
-                            "error", ename="GambarGagal",
-                            evalue=f"gambar {path.name} tidak dapat dibuat: {detail}",
-                            traceback=[detail]))
-                        nb_man.cell_exception(cell, cell_index=index)
-                        failed = True
                 nb_man.nb.metadata["language_info"] = dict(LANGUAGE_INFO)
                 return nb_man.nb
 
@@ -216,99 +202,8 @@ def _register_engines() -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# Figures drawn in parallel
-# ---------------------------------------------------------------------------------------
-
-FIGURE_WORKERS_ENV = "LKJ_FIGURE_WORKERS"  # children drawing PNGs at once; 0 = in the notebook
-_FIGURE_WRITER: "_ForkedFigures | None" = None
-
-
-def figure_writer():
-    """The writer lkj.charts.save hands figures to while a report runs here, else None."""
-    return _FIGURE_WRITER
-
-
-def _figure_workers() -> int:
-    value = os.environ.get(FIGURE_WORKERS_ENV, "").strip()
-    if value.isdigit():
-        return int(value)
-    # fork() keeps the figure (and everything imported) without pickling or re-importing; only
-    # on Linux, where forking a process that has imported numpy/matplotlib is routine.
-    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
-        return 0
-    cores = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except OSError:
-        busy = 0.0
-    # Only worth it with a core to spare: when the machine is already busy (several reports
-    # built at once), forking only adds work (copied page tables, copy-on-write faults).
-    return cores - 1 if cores > 1 and busy < cores - 1 else 0
-
-
-class _ForkedFigures:
-    """Draws each PNG in a forked child while the notebook goes on with the next section.
-
-    Drawing and compressing the charts is most of the notebook's own work; with two cores the
-    children do it beside the notebook. The bytes are those the notebook process would write
-    (same code, same figure). :meth:`wait` collects every child before rendering starts.
-    """
-
-    def __init__(self, workers: int):
-        self.workers = workers
-        self.cell: int | None = None  # index of the cell that is running
-        self.running: list[tuple[int, Path, Path, int | None]] = []
-        self.failed: list[tuple[int | None, Path, str]] = []
-
-    def __call__(self, fig, path: Path, write) -> bool:
-        while len(self.running) >= self.workers:
-            self._reap(self.running[0])
-        errfile = path.with_name(f".{path.name}.galat")
-        sys.stdout.flush()
-        try:
-            pid = os.fork()
-        except OSError:
-            return False  # no process to spare: the caller draws it itself
-        if pid == 0:  # child: draw, report, and leave without running any of the parent's code
-            code = 1
-            try:
-                write(fig, path)
-                code = 0
-            except BaseException:  # noqa: BLE001 - everything is reported to the parent
-                import traceback
-                try:
-                    errfile.write_text(traceback.format_exc(), encoding="utf-8")
-                except BaseException:  # noqa: BLE001
-                    pass
-            finally:
-                os._exit(code)
-        self.running.append((pid, path, errfile, self.cell))
-        return True
-
-    def _reap(self, item) -> None:
-        self.running.remove(item)
-        pid, path, errfile, cell = item
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0 or not path.is_file():
-            detail = (errfile.read_text(encoding="utf-8").strip().splitlines() or [""])[-1] \
-                if errfile.exists() else f"proses penggambar berhenti (status {status})"
-            self.failed.append((cell, path, detail))
-        errfile.unlink(missing_ok=True)
-
-    def wait(self) -> list[tuple[int | None, Path, str]]:
-        while self.running:
-            self._reap(self.running[0])
-        return self.failed
-
-
-# ---------------------------------------------------------------------------------------
 # In-process execution
 # ---------------------------------------------------------------------------------------
-
-
-def _new_output(output_type: str, **fields):
-    from nbformat.v4 import new_output
-    return new_output(output_type, **fields)
 
 
 def _json_data(data: dict) -> dict:
@@ -354,12 +249,13 @@ class _Session:
     """One notebook run: a fresh IPython shell whose outputs are collected as nbformat outputs.
 
     Everything the shell touches globally (the InteractiveShell singleton, sys.modules['__main__'],
-    sys.stdout/err, the atexit hook) is restored on exit, so several reports can be built one
-    after another in the same process without sharing state.
+    sys.stdout/err, sys.ps1/ps2/ps3, the atexit hook, open pyplot figures) is restored on exit,
+    so several reports can be built one after another in the same process without sharing state.
     """
 
     def __init__(self):
         self.outputs: list | None = None
+        self.error = False
         self._stream_name: str | None = None
         self._stream_text: list[str] = []
         self._display_ids: dict[str, list] = {}
@@ -368,34 +264,20 @@ class _Session:
     def __enter__(self) -> "_Session":
         import tempfile
 
-        from IPython.core.interactiveshell import InteractiveShell
-
         from traitlets.config import Config
 
         self._main = sys.modules.get("__main__")
+        # IPython sets the prompts (as a kernel does, for code that asks "interactive?").
+        self._prompts = {n: getattr(sys, n) for n in ("ps1", "ps2", "ps3") if hasattr(sys, n)}
         self._ipython_dir = tempfile.TemporaryDirectory(prefix="lkj-ipython-")
         config = Config()
         config.HistoryManager.enabled = False  # no SQLite history file, no saving thread
         # A throw-away IPython dir: no profile or startup file from the user's home runs here.
         self.shell = _shell_class().instance(config=config, ipython_dir=self._ipython_dir.name)
         self.shell.lkj_session = self
-        global _FIGURE_WRITER
-        workers = _figure_workers()
-        self.figures = _FIGURE_WRITER = _ForkedFigures(workers) if workers else None
         return self
 
-    def figures_cell(self, index: int) -> None:
-        if self.figures is not None:
-            self.figures.cell = index
-
-    def figures_wait(self) -> list[tuple[int | None, Path, str]]:
-        return self.figures.wait() if self.figures is not None else []
-
     def __exit__(self, *exc) -> None:
-        global _FIGURE_WRITER
-        if self.figures is not None:
-            self.figures.wait()  # never leave a child writing into a work dir being removed
-        _FIGURE_WRITER = None
         self._flush_stream()
         shell = self.shell
         try:
@@ -409,6 +291,11 @@ class _Session:
         type(shell).clear_instance()  # clears the singleton on our class and its bases
         if self._main is not None:
             sys.modules["__main__"] = self._main
+        for name in ("ps1", "ps2", "ps3"):
+            if name in self._prompts:
+                setattr(sys, name, self._prompts[name])
+            elif hasattr(sys, name):
+                delattr(sys, name)
         self._ipython_dir.cleanup()
 
     # ---- outputs ----------------------------------------------------------------------
@@ -481,6 +368,7 @@ def _shell_class():
     global _SHELL_CLASS
     if _SHELL_CLASS is not None:
         return _SHELL_CLASS
+    from IPython.core.display_trap import DisplayTrap
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
     from IPython.core.interactiveshell import InteractiveShell
@@ -526,9 +414,7 @@ def _shell_class():
         def init_displayhook(self):
             self.displayhook = ResultHook(parent=self, shell=self, cache_size=self.cache_size)
             self.configurables.append(self.displayhook)
-            self.display_trap = __import__(
-                "IPython.core.display_trap", fromlist=["DisplayTrap"]).DisplayTrap(
-                hook=self.displayhook)
+            self.display_trap = DisplayTrap(hook=self.displayhook)
 
         def init_virtualenv(self):
             pass  # this interpreter *is* the venv's

@@ -736,6 +736,9 @@ def _patch_styles(xml: str, page: dict) -> str:
             lambda mm: f'{mm.group(1)}<w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/>',
             xml, count=1, flags=re.S,
         )
+    # pandoc writes the bare language "id"; Word switches its proofing to Indonesian reliably
+    # only with the region, "id-ID".
+    xml = re.sub(r'(<w:lang\b[^>]*\bw:val=")id(")', r"\1id-ID\2", xml)
     return xml
 
 

@@ -92,8 +92,10 @@ def test_nothing_leaks_into_the_calling_process(tmp_path):
     from IPython.core.interactiveshell import InteractiveShell
 
     main, out, errs = sys.modules["__main__"], sys.stdout, sys.stderr
+    interactive = hasattr(sys, "ps1")
     _run(tmp_path, "rahasia = 7")
     assert sys.modules["__main__"] is main and sys.stdout is out and sys.stderr is errs
+    assert hasattr(sys, "ps1") == interactive
     assert not InteractiveShell.initialized()
     nb = _run(tmp_path, "print('rahasia' in dir())")  # a second run starts from a clean namespace
     assert "".join(nb["cells"][-1]["outputs"][0]["text"]) == "False\n"
