@@ -19,7 +19,6 @@ from lkj.errors import LkjError, rel
 from lkj.params import ReportId
 
 NOTEBOOK = Path("notebooks") / "laporan.ipynb"
-KERNEL_NAME = "lkj-venv"
 FORMATS = ("html", "pdf", "docx")
 
 
@@ -30,13 +29,6 @@ def process(root: Path, rid: ReportId):
     result = build(root, rid)
     write_processed(result, rid.processed_dir(root))
     return result
-
-
-def _kernel_dir(workdir: Path) -> Path:
-    """A kernelspec for *this* interpreter (kept in lkj/execute.py, which uses it)."""
-    from lkj.execute import kernel_dir
-
-    return kernel_dir(workdir)
 
 
 def git_commit(root: Path) -> str:

@@ -247,7 +247,7 @@ def _floor_decimal(value: Fraction) -> Decimal:
 
 # How each stored column reads back: decimal | int | date | bool (others stay text).
 _KINDS = {
-    "decimal": {"no_", "target", "target_periode", "target_renstra", "pembilang", "penyebut",
+    "decimal": {"target", "target_periode", "target_renstra", "pembilang", "penyebut",
                 "realisasi", "capaian", "persen", "target_tw1", "target_tw2", "target_tw3",
                 "target_tw4", "nilai", "serapan_anggaran", "selisih_efisiensi", "serapan"},
     "int": {"no", "tahun", "tahun_anggaran", "jumlah", "pagu", "sisa", "pagu_anggaran", "tw",
@@ -260,9 +260,7 @@ _INT_IN = {"anggaran": {"realisasi"}}
 
 
 def _json_default(value: object):
-    if isinstance(value, Fraction):
-        return _store(value)
-    if isinstance(value, Decimal):
+    if isinstance(value, (Fraction, Decimal)):
         return _store(value)
     if isinstance(value, dt.date):
         return value.isoformat()
