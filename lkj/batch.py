@@ -1,11 +1,15 @@
 """Every report of a quarter in one command: ``lkj all`` (``make all TW=2 [TAHUN=2023]``).
 
-Each report is built by its own ``lkj report`` process (argument list, no shell), as many at once
-as the machine has cores; ``lkj report`` renders in its own temporary work directory under build/,
-so parallel builds never share intermediate files. A report whose outputs are newer than all its
-inputs is "already up to date" and not rebuilt (the same rule as the Makefile). One failing
-report does not stop the others; the summary lists what was built, what was up to date, and what
-failed with its first error. The portal (reports/index.html) is regenerated at the end.
+Reports are built as many at once as the machine has cores, each in its own process: a failing or
+crashing report cannot take the others down, and ``lkj report`` renders in its own temporary
+work directory under build/, so parallel builds never share intermediate files. On Linux this
+process imports pandas, matplotlib, papermill and IPython once (≈1,5 s) and *forks* a copy of
+itself per report, which starts with all of that already loaded; elsewhere each report is a fresh
+``lkj report`` process (argument list, no shell). Both run the same ``lkj report`` code and
+print the same messages. A report whose outputs are newer than all its inputs is "already up to
+date" and not rebuilt (the same rule as the Makefile). One failing report does not stop the
+others; the summary lists what was built, what was up to date, and what failed with its first
+error. The portal (reports/index.html) is regenerated at the end.
 """
 
 from __future__ import annotations
@@ -13,15 +17,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
-import threading
+import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lkj import kabupaten
+from lkj import execute, kabupaten
 from lkj.errors import LkjError
 from lkj.params import ReportId, parse_tahun, parse_tw
 
@@ -115,23 +119,180 @@ class Ringkasan:
         return not self.of("gagal")
 
 
+TIMEOUT_S = 1800  # one report; far above the few seconds a report takes
+
+
+def _report_argv(rid: ReportId, engine: str, formats: tuple[str, ...]) -> list[str]:
+    return ["report", "--kec", rid.kec, "--tahun", str(rid.tahun), "--tw", str(rid.tw),
+            "--unit", rid.unit, "--engine", engine, "--formats", ",".join(formats)]
+
+
+def _outcome(rid: ReportId, code: int, took: float, stdout: str, stderr: str) -> Outcome:
+    if code < 0:  # killed by a signal: no message of its own
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"sinyal {-code}"
+        why = "; kemungkinan memori komputer habis" if name == "SIGKILL" else ""
+        return Outcome(rid, "gagal", took,
+                       f"proses pembuat laporan berhenti mendadak ({name}){why}")
+    if code != 0:
+        return Outcome(rid, "gagal", took, first_error(stderr, stdout))
+    warnings = sum(1 for l in stdout.splitlines() if l.strip().startswith("Peringatan:"))
+    return Outcome(rid, "dibuat", took, warnings=warnings)
+
+
+# ---- one process per report: fork (Linux) ----------------------------------------------------
+
+# What a report imports, loaded once before forking (typst too, but it is never *run* here: it
+# starts a thread pool on first use, and a forked child would inherit the pool's bookkeeping
+# without its threads).
+WARM_MODULES = ("matplotlib.pyplot", "nbformat", "papermill", "typst", "lkj.charts",
+                "lkj.execute", "lkj.narrative", "lkj.pipeline", "lkj.process", "lkj.render",
+                "lkj.report")
+
+
+def warm_up(root: Path) -> None:
+    """Load once what every report needs; each forked report then starts warm."""
+    import importlib
+
+    import matplotlib
+    matplotlib.use("Agg")  # before pyplot, as lkj.charts does
+    for name in WARM_MODULES:
+        importlib.import_module(name)
+    from lkj import execute, formatting, pipeline, render
+    execute._register_engines()
+    execute._shell_class()
+    formatting.number(1234.5)  # loads babel's id_ID locale data
+    if render.available_engines()["embedded"]:
+        render._pandoc_rts()  # each of these asks pandoc once; the answers are kept
+        pipeline.engine_version("embedded")
+    pipeline.KNOWN_COMMITS[Path(root).resolve()] = pipeline.git_commit(root)
+
+
+class _Child:
+    """A forked ``lkj report``: its output goes to two files, read when it ends."""
+
+    def __init__(self, root: Path, rid: ReportId, engine: str, formats: tuple[str, ...],
+                 logs: Path):
+        self.rid = rid
+        self.out = logs / f"{rid.slug}.out"
+        self.err = logs / f"{rid.slug}.err"
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()  # or the child would print the parent's pending output again
+        self.started = time.perf_counter()
+        self.pid = os.fork()
+        if self.pid == 0:  # pragma: no cover - runs in the child, which never returns
+            self._run(root, _report_argv(rid, engine, formats))
+
+    def _run(self, root: Path, argv: list[str]) -> None:
+        code = 1
+        try:
+            for fd, path in ((1, self.out), (2, self.err)):
+                f = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+                os.dup2(f, fd)
+                os.close(f)
+            # New streams on the files: whatever sys.stdout was in lkj all (a terminal, a pipe,
+            # a test's capture) the report's messages go to its own files.
+            sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)
+            sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)
+            os.chdir(root)
+            os.environ["LKJ_ROOT"] = str(root)
+            from lkj import cli, pipeline
+            pipeline.CHARTS_IN_BACKGROUND = False  # every core already builds a report
+            code = cli.main(argv)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        except BaseException:  # noqa: BLE001 - whatever happens, the child must end here
+            import traceback
+            traceback.print_exc()
+            code = 1
+        finally:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            finally:
+                os._exit(code)
+
+    def poll(self) -> Outcome | None:
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        took = time.perf_counter() - self.started
+        if pid == 0:
+            if took <= TIMEOUT_S:
+                return None
+            self.kill()
+            return Outcome(self.rid, "gagal", took, "melebihi batas waktu 30 menit")
+        text = [p.read_text(encoding="utf-8", errors="replace") if p.exists() else ""
+                for p in (self.out, self.err)]
+        return _outcome(self.rid, os.waitstatus_to_exitcode(status), took, *text)
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
+def _build_forked(root: Path, todo: list[ReportId], engine: str, formats: tuple[str, ...],
+                  jobs: int, started, finished) -> None:
+    """Keep ``jobs`` forked reports running until all are done. This process stays single
+    threaded: a fork copies only the thread that calls it."""
+    import gc
+
+    warm_up(root)
+    # Objects that exist now are never collected in the children: the collector would otherwise
+    # write to every page they share with this process, copying them (time and memory).
+    gc.collect()
+    gc.freeze()
+    queue = list(todo)
+    running: list[_Child] = []
+    (root / "build").mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="make-all-", dir=root / "build") as logs:
+        try:
+            while queue or running:
+                while queue and len(running) < jobs:
+                    child = _Child(root, queue.pop(0), engine, formats, Path(logs))
+                    running.append(child)
+                    started(child.rid)
+                for child in list(running):
+                    outcome = child.poll()
+                    if outcome is not None:
+                        running.remove(child)
+                        finished(outcome)
+                if running:
+                    time.sleep(0.02)
+        finally:  # Ctrl+C or an error here: no report may keep running unattended
+            for child in running:
+                child.kill()
+
+
+# ---- one process per report: a new interpreter (everywhere) --------------------------------
+
 def _build_one(root: Path, rid: ReportId, engine: str, formats: tuple[str, ...]) -> Outcome:
-    cmd = [sys.executable, "-m", "lkj.cli", "report", "--kec", rid.kec, "--tahun", str(rid.tahun),
-           "--tw", str(rid.tw), "--unit", rid.unit, "--engine", engine,
-           "--formats", ",".join(formats)]
+    cmd = [sys.executable, "-m", "lkj.cli", *_report_argv(rid, engine, formats)]
     env = {**os.environ, "LKJ_ROOT": str(root), "PYTHONIOENCODING": "utf-8"}
     started = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True,
-                              encoding="utf-8", errors="replace", timeout=1800, check=False)
+                              encoding="utf-8", errors="replace", timeout=TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
         return Outcome(rid, "gagal", time.perf_counter() - started,
                        "melebihi batas waktu 30 menit")
-    took = time.perf_counter() - started
-    if proc.returncode != 0:
-        return Outcome(rid, "gagal", took, first_error(proc.stderr, proc.stdout))
-    warnings = sum(1 for l in proc.stdout.splitlines() if l.strip().startswith("Peringatan:"))
-    return Outcome(rid, "dibuat", took, warnings=warnings)
+    return _outcome(rid, proc.returncode, time.perf_counter() - started, proc.stdout, proc.stderr)
+
+
+def _build_subprocesses(root: Path, todo: list[ReportId], engine: str,
+                        formats: tuple[str, ...], jobs: int, started, finished) -> None:
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {}
+        for rid in todo:
+            futures[pool.submit(_build_one, root, rid, engine, formats)] = rid
+            started(rid)
+        for fut in as_completed(futures):  # reported from this thread only
+            finished(fut.result())
 
 
 def _fmt_s(seconds: float) -> str:
@@ -139,8 +300,12 @@ def _fmt_s(seconds: float) -> str:
 
 
 def run(root: Path, tw, tahun=None, engine: str = "auto", formats: tuple[str, ...] = FORMATS,
-        jobs: int | None = None, paksa: bool = False, out=None) -> Ringkasan:
-    """Build every report of the quarter; print progress and the summary to ``out``."""
+        jobs: int | None = None, paksa: bool = False, out=None,
+        fork: bool | None = None) -> Ringkasan:
+    """Build every report of the quarter; print progress and the summary to ``out``.
+
+    ``fork``: build by forking this process (default where :func:`lkj.execute.can_fork`), or by starting a
+    new ``lkj report`` interpreter per report."""
     out = out or sys.stdout
     root = Path(root)
     tw_n = parse_tw(tw)
@@ -156,28 +321,27 @@ def run(root: Path, tw, tahun=None, engine: str = "auto", formats: tuple[str, ..
             summary.outcomes.append(Outcome(rid, "mutakhir"))
         else:
             todo.append(rid)
-    lock = threading.Lock()
 
     def say(text: str) -> None:
-        with lock:
-            print(text, file=out, flush=True)
+        print(text, file=out, flush=True)
 
     say(f"make all: Triwulan {tw_n} Tahun {year}, {len(rids)} laporan "
         f"({len(todo)} perlu dibuat, {len(rids) - len(todo)} sudah mutakhir), "
         f"{min(jobs, max(1, len(todo)))} dikerjakan bersamaan.")
-    done = 0
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {}
-        for rid in todo:
-            futures[pool.submit(_build_one, root, rid, engine, formats)] = rid
-            say(f"  [mulai]   {rid.label()}")
-        for fut in as_completed(futures):
-            o = fut.result()
-            summary.outcomes.append(o)
-            done += 1
-            mark = "selesai" if o.status == "dibuat" else "GAGAL  "
-            tail = f" ({_fmt_s(o.seconds)})" + (f": {o.error}" if o.error else "")
-            say(f"  [{done}/{len(todo)} {mark}] {o.rid.label()}{tail}")
+
+    def started(rid: ReportId) -> None:
+        say(f"  [mulai]   {rid.label()}")
+
+    def finished(o: Outcome) -> None:
+        summary.outcomes.append(o)
+        done = len(summary.outcomes) - (len(rids) - len(todo))
+        mark = "selesai" if o.status == "dibuat" else "GAGAL  "
+        tail = f" ({_fmt_s(o.seconds)})" + (f": {o.error}" if o.error else "")
+        say(f"  [{done}/{len(todo)} {mark}] {o.rid.label()}{tail}")
+
+    if todo:
+        build = _build_forked if (execute.can_fork() if fork is None else fork) else _build_subprocesses
+        build(root, todo, engine, formats, jobs, started, finished)
     order = {rid: i for i, rid in enumerate(rids)}
     summary.outcomes.sort(key=lambda o: order[o.rid])
     _save_status(root, summary)

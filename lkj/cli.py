@@ -76,6 +76,10 @@ def _print_warnings(warnings: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # lkj does no linear algebra: numpy's OpenBLAS threads would only make forking the chart
+    # helper (lkj.charts.background) and the reports of `lkj all` unsafe. Before numpy loads.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     args = parser().parse_args(argv)
     from lkj import params
 
@@ -135,9 +139,10 @@ def _run(args: argparse.Namespace, root: Path) -> int:
         bad = [f for f in formats if f not in pipeline.FORMATS]
         if bad:
             raise LkjError(f"Format tidak dikenal: {', '.join(bad)}. Pilih dari html, pdf, docx.")
-        if args.command == "report":
-            _print_warnings(pipeline.process(root, rid).meta["warnings"])
-        outputs = pipeline.render_report(root, rid, args.engine, formats)
+        with pipeline.chart_helper():  # first: its imports overlap with reading the data
+            if args.command == "report":
+                _print_warnings(pipeline.process(root, rid).meta["warnings"])
+            outputs = pipeline.render_report(root, rid, args.engine, formats)
         print(f"Laporan {rid.label()} selesai dalam {time.perf_counter() - started:.1f} detik:")
         for key in (*formats, "ipynb"):
             if key in outputs:

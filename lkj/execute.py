@@ -82,6 +82,12 @@ def report_epoch(processed_dir: Path) -> int | None:
 # ---------------------------------------------------------------------------------------
 
 
+def can_fork() -> bool:
+    """Whether this process may fork helpers (a copy of itself with everything imported): on
+    Linux. macOS forbids it for some system libraries once they are loaded; Windows has no fork."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
 def choose_executor(requested: str | None = None) -> str:
     name = (requested or os.environ.get(EXECUTOR_ENV) or "inprocess").strip().lower()
     if name not in EXECUTORS:

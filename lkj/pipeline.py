@@ -13,7 +13,9 @@ import re
 import shutil
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Iterator
 
 from lkj.errors import LkjError, rel
 from lkj.params import ReportId
@@ -31,7 +33,14 @@ def process(root: Path, rid: ReportId):
     return result
 
 
+# lkj.batch fills this before forking its reports: one answer for all of them.
+KNOWN_COMMITS: dict[Path, str] = {}
+
+
 def git_commit(root: Path) -> str:
+    known = KNOWN_COMMITS.get(Path(root).resolve())
+    if known is not None:
+        return known
     try:
         out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
                              capture_output=True, text=True, timeout=5, check=False)
@@ -211,9 +220,39 @@ def publish(files: dict[str, Path], target_dir: Path) -> dict[str, Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+# lkj.batch turns this off: there every core already builds a report of its own.
+CHARTS_IN_BACKGROUND = True
+
+
+@contextmanager
+def chart_helper() -> Iterator[Any]:
+    """Charts drawn by a helper process (lkj.charts.background) while this one works on, when
+    that can help: on Linux, with a second core, cells running in this process. Yields the
+    helper (or None); one already active is reused. Enter it first: the helper's imports then
+    overlap with reading the data."""
+    from lkj import charts
+    from lkj.execute import can_fork, choose_executor
+
+    if charts._BACKGROUND is not None:
+        yield charts._BACKGROUND
+        return
+    if not (CHARTS_IN_BACKGROUND and can_fork() and (os.cpu_count() or 1) > 1
+            and choose_executor() == "inprocess"):
+        yield None
+        return
+    with charts.background() as helper:
+        yield helper
+
+
 def render_report(root: Path, rid: ReportId, engine: str = "auto",
                   formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
     """Execute and render from data/processed (which must be current); publish on success."""
+    with chart_helper() as helper:
+        return _render_report(root, rid, engine, formats, helper)
+
+
+def _render_report(root: Path, rid: ReportId, engine: str, formats: tuple[str, ...],
+                   helper) -> dict[str, Path]:
     from lkj import render
 
     if not (rid.processed_dir(root) / "ringkasan.json").exists():
@@ -229,7 +268,8 @@ def render_report(root: Path, rid: ReportId, engine: str = "auto",
         executed = execute(root, rid, workdir, engine_version(chosen))
         try:
             outputs = render.render(executed, workdir / "out", rid.slug, formats=formats,
-                                    engine=chosen, project_root=root)
+                                    engine=chosen, project_root=root,
+                                    images_ready=helper.wait if helper else None)
         except Exception as exc:  # keep what ran, say what failed; reports/ is not touched
             failed = _keep_failed(root, rid, executed)
             why = str(exc) if isinstance(exc, LkjError) else _plain(type(exc).__name__, str(exc))
@@ -245,5 +285,6 @@ def render_report(root: Path, rid: ReportId, engine: str = "auto",
 
 def build_report(root: Path, rid: ReportId, engine: str = "auto",
                  formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
-    process(root, rid)
-    return render_report(root, rid, engine, formats)
+    with chart_helper():
+        process(root, rid)
+        return render_report(root, rid, engine, formats)

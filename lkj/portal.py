@@ -77,12 +77,12 @@ def _load_processed(root: Path, e: Entri) -> None:
     folder = e.rid.processed_dir(root)
     if not (folder / "ringkasan.json").is_file():
         return
-    from lkj.process import read_processed
-    try:
-        res = read_processed(folder)
+    from lkj.process import read_processed_meta, read_processed_table
+    try:  # only what the portal shows: a kabupaten has dozens of reports
+        meta = read_processed_meta(folder)
+        indikator = read_processed_table(folder, "indikator")
     except Exception:  # an old or half-written processed folder: list the report without numbers
         return
-    meta = res.meta
     e.nama = meta.get("profil", {}).get("nama_kecamatan") or e.nama
     r = meta.get("ringkasan", {})
     e.persen_anggaran, e.pagu, e.realisasi = (r.get("persen_anggaran"), r.get("pagu"),
@@ -91,7 +91,7 @@ def _load_processed(root: Path, e: Entri) -> None:
     tgl = meta.get("laporan", {}).get("tanggal")
     e.tanggal = dt.date.fromisoformat(str(tgl)) if tgl else None
     e.warnings = len(meta.get("warnings") or [])
-    for row in res.indikator.itertuples():
+    for row in indikator.itertuples():
         e.indikator.append({"id": row.indikator_id, "nama": row.indikator,
                             "capaian": row.capaian, "kategori": row.kategori})
 

@@ -314,20 +314,28 @@ def _read_cell(value: str, column: str, table: str):
     return value
 
 
-def read_processed(folder: Path) -> Result:
-    folder = Path(folder)
-    tables = {}
-    for name in Result.TABLES:
-        raw = pd.read_csv(folder / f"{name}.csv", sep=";", dtype=str, keep_default_na=False,
-                          encoding="utf-8-sig")
-        tables[name] = pd.DataFrame({c: pd.Series([_read_cell(v, c, name) for v in raw[c]],
-                                                  dtype=object) for c in raw.columns})
-    meta = json.loads((folder / "ringkasan.json").read_text(encoding="utf-8"))
+def read_processed_table(folder: Path, name: str) -> pd.DataFrame:
+    """One table of data/processed/…, with its numbers, dates and empty cells as computed."""
+    raw = pd.read_csv(Path(folder) / f"{name}.csv", sep=";", dtype=str, keep_default_na=False,
+                      encoding="utf-8-sig")
+    return pd.DataFrame({c: pd.Series([_read_cell(v, c, name) for v in raw[c]], dtype=object)
+                         for c in raw.columns})
+
+
+def read_processed_meta(folder: Path) -> dict:
+    """ringkasan.json of data/processed/…: parameters, profile, totals, warnings."""
+    meta = json.loads((Path(folder) / "ringkasan.json").read_text(encoding="utf-8"))
     r = meta["ringkasan"]
     for key in ("capaian_rata_rata", "persen_anggaran"):
         r[key] = parse_number(r[key]) if r.get(key) not in (None, "") else None
+    return meta
+
+
+def read_processed(folder: Path) -> Result:
+    folder = Path(folder)
+    tables = {name: read_processed_table(folder, name) for name in Result.TABLES}
     narasi = {p.stem: p.read_text(encoding="utf-8") for p in sorted((folder / "narasi").glob("*.md"))}
-    return Result(meta=meta, narasi=narasi, **tables)
+    return Result(meta=read_processed_meta(folder), narasi=narasi, **tables)
 
 
 def build(root: Path, rid: ReportId) -> Result:

@@ -8,7 +8,10 @@ engines render it behind one interface:
   executable is on PATH);
 * ``embedded`` — pure Python + bundled binaries: the outputs are collected into ONE
   intermediate Markdown file, then pandoc (from ``pypandoc-binary``) converts it to
-  self-contained HTML, to DOCX, and to typst which the ``typst`` package compiles to PDF.
+  self-contained HTML, to DOCX, and to typst which the ``typst`` package compiles to PDF, the
+  three at once. (Reading the Markdown once into pandoc's JSON tree and writing the three from
+  it was measured: no less CPU — reading JSON costs about what parsing this Markdown does —
+  and one more step before the first writer can start.)
 
 ``_quarto.yml`` is the single place for shared settings; the embedded engine reads it too
 (see :func:`load_settings`). Layout of the custom Markdown divs (``.cover``, ``.pagebreak``,
@@ -33,7 +36,7 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from lkj.errors import LkjError
 
@@ -130,8 +133,8 @@ def _pandoc_path() -> str:
 
 # Pandoc's runtime is built to take 64 MB of heap up front (-H64m); a report needs far less
 # (its live data is under 1 MB), and with two pandocs at once that margin is most of a report's
-# memory. 32 MB costs no measurable time.
-PANDOC_RTS = ("+RTS", "-H32m", "-RTS")
+# memory. 16 MB costs no measurable time (measured: 0,4 s either way, 16 MB less per pandoc).
+PANDOC_RTS = ("+RTS", "-H16m", "-RTS")
 
 
 @lru_cache(maxsize=1)
@@ -560,13 +563,21 @@ def _write_meta_file(path: Path, settings: dict) -> Path:
 
 
 def _render_html(md: Path, work: Path, res: list[Path], settings: dict, page: dict, root: Path, target: Path,
-                 epoch: int | None = None) -> Path:
+                 epoch: int | None = None, images_ready: Callable[[], None] = lambda: None) -> Path:
     s = settings["html"]
     meta_file = _write_meta_file(work / "meta-html.yaml", s)
     m = page["margin"]
+    css_files = _css_files(s, root)
+    css = [c.read_text(encoding="utf-8") for c in css_files]
+    # The HTML is self-contained. Our style sheets (no url() or @import) go into the page as
+    # they are and the images are embedded afterwards (_embed_images), so pandoc can write the
+    # page while charts are still being drawn; a style sheet that refers to other files is left
+    # to pandoc's --embed-resources, which then needs the images first.
+    inline = not any(_CSS_REFERENCES.search(text) for text in css)
     header = work / "header-html.html"
     header.write_text(
-        "<style>\n"
+        "".join(f"<style>\n{text}\n</style>\n" for text in css if inline)
+        + "<style>\n"
         f"@page {{ size: {page['width']} {page['height']}; "
         f"margin: {m['top']} {m['right']} {m['bottom']} {m['left']}; }}\n"
         f":root {{ --lkj-print-font-size: {page['fontsize']}; }}\n"
@@ -576,20 +587,61 @@ def _render_html(md: Path, work: Path, res: list[Path], settings: dict, page: di
     cmd = _pandoc_common(md, work, res, meta_file) + [
         "--to", "html5",
         "--standalone",
-        "--embed-resources",
         "--template", str(HTML_TEMPLATE),
         "--include-in-header", str(header),
         "--output", str(target),
     ]
-    for css in _css_files(s, root):
-        cmd += ["--css", str(css)]
+    if not inline:
+        cmd.append("--embed-resources")
+        for path in css_files:
+            cmd += ["--css", str(path)]
     if _truthy(s.get("toc", True)):
         cmd += ["--toc", "--toc-depth", str(_toc_depth(s))]
     if _truthy(s.get("number-sections", False)):
         cmd.append("--number-sections")
+    if not inline:
+        images_ready()
     proc = _run(cmd, "Pandoc (HTML)", work, env=_tool_env(epoch))
     _check_pandoc_warnings(proc.stderr, "html")
+    if inline:
+        images_ready()
+        _embed_images(target, res)
     return target
+
+
+_CSS_REFERENCES = re.compile(r"url\s*\(|@import", re.I)
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")', re.I)
+_IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+                ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
+
+
+def _embed_images(html_file: Path, resource_dirs: list[Path]) -> None:
+    """Every ``<img src="file">`` of the page as a ``data:`` URI, found as pandoc would (the path
+    as written, else relative to each resource directory)."""
+    import html as H
+    from urllib.parse import unquote
+
+    missing: list[str] = []
+
+    def data_uri(match: re.Match) -> str:
+        src = H.unescape(match.group(2))
+        if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) and not src.startswith("file:"):
+            return match.group(0)  # data: (or a web address) stays as it is
+        name = unquote(src.removeprefix("file://"))
+        path = Path(name)
+        found = next((c for c in ([path] if path.is_absolute() else
+                                   [d / path for d in resource_dirs]) if c.is_file()), None)
+        if found is None:
+            missing.append(src)
+            return match.group(0)
+        mime = _IMAGE_TYPES.get(found.suffix.lower(), "application/octet-stream")
+        payload = base64.b64encode(found.read_bytes()).decode("ascii")
+        return f"{match.group(1)}data:{mime};base64,{payload}{match.group(3)}"
+
+    text = _IMG_SRC.sub(data_uri, html_file.read_text(encoding="utf-8"))
+    if missing:
+        _check_pandoc_warnings("".join(f"Could not fetch resource {m}\n" for m in missing), "html")
+    html_file.write_text(text, encoding="utf-8")
 
 
 def _typst_fonts(settings: dict, root: Path) -> tuple[list[str], bool]:
@@ -608,7 +660,7 @@ def _typst_fonts(settings: dict, root: Path) -> tuple[list[str], bool]:
 
 
 def _render_pdf(md: Path, work: Path, res: list[Path], settings: dict, page: dict, root: Path, target: Path,
-                epoch: int | None = None) -> Path:
+                epoch: int | None = None, images_ready: Callable[[], None] = lambda: None) -> Path:
     s = settings["pdf"]
     meta_file = _write_meta_file(work / "meta-pdf.yaml", s)
     typ = work / "laporan.typ"
@@ -641,6 +693,7 @@ def _render_pdf(md: Path, work: Path, res: list[Path], settings: dict, page: dic
         epoch = _source_date_epoch(None)
     if epoch is not None:  # the PDF's creation date (and typst's document id) from the data
         extra["timestamp"] = epoch
+    images_ready()  # pandoc only wrote the image paths; typst reads the files
     try:
         typst.compile(
             str(typ),
@@ -662,7 +715,7 @@ def _render_pdf(md: Path, work: Path, res: list[Path], settings: dict, page: dic
 
 
 def _render_docx(md: Path, work: Path, res: list[Path], settings: dict, page: dict, root: Path, target: Path, meta: dict,
-                 epoch: int | None = None) -> Path:
+                 epoch: int | None = None, images_ready: Callable[[], None] = lambda: None) -> Path:
     s = settings["docx"]
     meta_file = _write_meta_file(work / "meta-docx.yaml", s)
     raw = work / "laporan.docx"
@@ -676,6 +729,7 @@ def _render_docx(md: Path, work: Path, res: list[Path], settings: dict, page: di
     ref = _reference_doc(s, root)
     if ref is not None:
         cmd += ["--reference-doc", str(ref)]
+    images_ready()  # the images are embedded
     proc = _run(cmd, "Pandoc (DOCX)", work, env=_tool_env(epoch))
     _check_pandoc_warnings(proc.stderr, "docx")
     _postprocess_docx(raw, target, page, meta)
@@ -822,8 +876,30 @@ def _postprocess_docx(src: Path, dst: Path, page: dict, meta: dict) -> None:
             zout.writestr(item, data)
 
 
+def _once(fn: Callable[[], None] | None) -> Callable[[], None]:
+    """``fn`` run by the first thread that asks; the others wait for it and share its outcome."""
+    import threading
+
+    lock, outcome = threading.Lock(), []
+    if fn is None:
+        return lambda: None
+
+    def call() -> None:
+        with lock:
+            if not outcome:
+                try:
+                    fn()
+                    outcome.append(None)
+                except BaseException as exc:  # noqa: BLE001 - re-raised in every caller
+                    outcome.append(exc)
+        if outcome[0] is not None:
+            raise outcome[0]
+    return call
+
+
 def _render_embedded(
-    notebook: Path, out_dir: Path, basename: str, formats: tuple[str, ...], project_root: Path | None
+    notebook: Path, out_dir: Path, basename: str, formats: tuple[str, ...], project_root: Path | None,
+    images_ready: Callable[[], None] | None = None,
 ) -> dict[str, Path]:
     settings = load_settings(project_root, notebook)
     root = settings["root"]
@@ -842,18 +918,21 @@ def _render_embedded(
         md.write_text(_markdown_document(meta, body), encoding="utf-8")
         res = [nb_dir, work]
         jobs = {}
+        wait = _once(images_ready)
         # As many at once as there are cores (each pandoc holds ~100 MB): three at once on two
-        # cores is no faster, only bigger. The PDF (pandoc, then typst) is the longest: first.
+        # cores is no faster, only bigger. The PDF (pandoc, then typst) is the longest: first;
+        # the HTML needs no image until its pandoc is done, so it is written while charts may
+        # still be drawn, and the DOCX (which does need them) takes its place.
         workers = min(len(formats), max(2, os.cpu_count() or 1))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for fmt in sorted(formats, key=lambda f: f != "pdf"):
+            for fmt in sorted(formats, key=("pdf", "html", "docx").index):
                 target = out_dir / f"{basename}.{fmt}"
                 if fmt == "html":
-                    jobs[fmt] = pool.submit(_render_html, md, work, res, settings, page, root, target, epoch)
+                    jobs[fmt] = pool.submit(_render_html, md, work, res, settings, page, root, target, epoch, wait)
                 elif fmt == "pdf":
-                    jobs[fmt] = pool.submit(_render_pdf, md, work, res, settings, page, root, target, epoch)
+                    jobs[fmt] = pool.submit(_render_pdf, md, work, res, settings, page, root, target, epoch, wait)
                 else:
-                    jobs[fmt] = pool.submit(_render_docx, md, work, res, settings, page, root, target, meta, epoch)
+                    jobs[fmt] = pool.submit(_render_docx, md, work, res, settings, page, root, target, meta, epoch, wait)
             errors = []
             for fmt in formats:
                 try:
@@ -1045,12 +1124,15 @@ def render(
     formats: Iterable[str] = FORMATS,
     engine: str = "auto",
     project_root: Path | None = None,
+    images_ready: Callable[[], None] | None = None,
 ) -> dict[str, Path]:
     """Render an executed notebook to ``out_dir/basename.{html,pdf,docx}``.
 
     Returns ``{format: path}`` for the requested formats. Writes nothing outside
     ``out_dir`` except temporary files in a temporary directory. Raises
     :class:`~lkj.errors.LkjError` (message in Bahasa Indonesia) on any failure.
+    ``images_ready``, when given, is called (once) before the first step that reads the image
+    files — for charts still being drawn by :func:`lkj.charts.background`.
     """
     notebook = Path(notebook)
     out_dir = Path(out_dir)
@@ -1067,5 +1149,7 @@ def render(
     chosen = select_engine(engine)
     out_dir.mkdir(parents=True, exist_ok=True)
     if chosen == "quarto":
+        if images_ready is not None:
+            images_ready()
         return _render_quarto(notebook, out_dir, basename, fmts, project_root)
-    return _render_embedded(notebook, out_dir, basename, fmts, project_root)
+    return _render_embedded(notebook, out_dir, basename, fmts, project_root, images_ready)

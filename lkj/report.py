@@ -65,10 +65,11 @@ class Laporan:
         self._counters[key] = self._counters.get(key, 0) + 1
         return f"{kind} {bab}.{self._counters[key]}"
 
-    def _figure(self, fig, bab: int, title: str, ident: str) -> str:
+    def _figure(self, bab: int, title: str, ident: str, chart, *args) -> str:
+        """Number and caption of ``chart(*args)``, drawn to figures/<ident>.png."""
         label = self._number("Gambar", bab)
         path = self.figures_dir / f"{ident}.png"
-        charts.save(fig, path)
+        charts.draw(path, chart, *args)
         return f"![{label} {F.md(title)}]({path.as_posix()}){{#fig-{ident} width=100%}}\n"
 
     def _narasi(self, key: str, fallback: str = "") -> str:
@@ -253,11 +254,10 @@ class Laporan:
                  f"### 1. Capaian Indikator {self.periode} {{.unnumbered}}\n", cap_table]
         for r in ind.itertuples():
             parts.append(N.capaian_sentence(r, self.tahun, self.tw) + "\n")
-        parts.append(self._figure(charts.target_realisasi(ind), 3,
-                                  f"Target dan realisasi indikator kinerja {self.periode}",
-                                  "target-realisasi"))
-        parts.append(self._figure(charts.capaian_bands(ind), 3,
-                                  "Capaian indikator terhadap skala kategori", "capaian-kategori"))
+        parts.append(self._figure(3, f"Target dan realisasi indikator kinerja {self.periode}",
+                                  "target-realisasi", charts.target_realisasi, ind))
+        parts.append(self._figure(3, "Capaian indikator terhadap skala kategori",
+                                  "capaian-kategori", charts.capaian_bands, ind))
         parts.append("### Penjelasan Indikator {.unnumbered}\n")
         for i, r in enumerate(ind.itertuples()):
             parts.append(self._penjelasan(i, r))
@@ -402,13 +402,12 @@ class Laporan:
             if len(hist) >= 1 and r.realisasi is not None:
                 parts.append(N.tren_sentence(r, hist, self.tahun, self.tw) + "\n")
         if len(riw):
-            parts.append(self._figure(charts.riwayat(ind, riw, self.tahun, self.tw), 3,
-                                      "Realisasi indikator dari tahun ke tahun", "riwayat"))
+            parts.append(self._figure(3, "Realisasi indikator dari tahun ke tahun", "riwayat",
+                                      charts.riwayat, ind, riw, self.tahun, self.tw))
         trend = self.r.triwulan
         if len(trend) and trend["tw"].nunique() > 1:
-            parts.append(self._figure(charts.triwulan(ind, trend, self.tahun), 3,
-                                      f"Realisasi indikator per triwulan tahun {self.tahun}",
-                                      "triwulan"))
+            parts.append(self._figure(3, f"Realisasi indikator per triwulan tahun {self.tahun}",
+                                      "triwulan", charts.triwulan, ind, trend, self.tahun))
         return "\n".join(parts)
 
     def _bab3_analisis(self) -> str:
@@ -495,8 +494,8 @@ class Laporan:
                  + " Sisa = pagu − realisasi; persentase = realisasi ÷ pagu × 100%. Angka "
                    "kegiatan dan program adalah jumlah sub kegiatan di bawahnya.\n",
                  table,
-                 self._figure(charts.serapan_program(A.programs(ang)), 3,
-                              "Penyerapan anggaran per program", "serapan-program"),
+                 self._figure(3, "Penyerapan anggaran per program", "serapan-program",
+                              charts.serapan_program, A.programs(ang)),
                  self._tanggapan()]
         return "\n".join(parts)
 

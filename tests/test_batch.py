@@ -2,6 +2,7 @@
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,43 @@ def test_synthetic_reports_are_labelled_in_their_outputs(kab):
     assert "data contoh/sintetis" in Path(f"{base}.html").read_text(encoding="utf-8")
     pdf = " ".join(p.extract_text() for p in PdfReader(f"{base}.pdf").pages)
     assert "data contoh/sintetis" in " ".join(pdf.split())
+
+
+# ---- one process per report: forked copies of a warmed-up `lkj all` ---------------------------
+
+def test_a_killed_report_process_is_a_failure_that_says_so():
+    o = batch._outcome(RID, -9, 2.0, "", "")
+    assert o.status == "gagal" and "berhenti mendadak (SIGKILL)" in o.error
+
+
+@pytest.mark.skipif(not __import__("lkj.execute").execute.can_fork(), reason="fork: Linux only")
+def test_forked_reports_report_their_own_outcome_and_crashes_do_not_stop_the_others(
+        small, monkeypatch):
+    """Each report runs `lkj report` in its own forked process; what it prints and how it ends
+    become its outcome. (cli.main is replaced: the forks copy this process, fake included.)"""
+    import signal
+    from lkj import cli
+
+    def fake_main(argv):
+        kec = argv[argv.index("--kec") + 1]
+        assert Path.cwd() == small.resolve() and os.environ["LKJ_ROOT"] == str(small)
+        if kec == "baik":
+            print("  Peringatan: realisasi melebihi pagu")
+            return 0
+        if kec == "rusak":
+            print("Gagal: data/raw/rusak/anggaran.csv, baris 3: bukan angka", file=sys.stderr)
+            return 1
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(cli, "main", fake_main)
+    rids = [ReportId(k, 2023, 2, "camat") for k in ("baik", "rusak", "mati")]
+    started, finished = [], []
+    batch._build_forked(small, rids, "embedded", batch.FORMATS, 2, started.append,
+                        finished.append)
+    assert started == rids
+    by_kec = {o.rid.kec: o for o in finished}
+    assert by_kec["baik"].status == "dibuat" and by_kec["baik"].warnings == 1
+    assert by_kec["rusak"].status == "gagal"
+    assert by_kec["rusak"].error == "data/raw/rusak/anggaran.csv, baris 3: bukan angka"
+    assert by_kec["mati"].status == "gagal" and "SIGKILL" in by_kec["mati"].error
+    assert not list((small / "build").glob("make-all-*"))  # the output files are removed
