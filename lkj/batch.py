@@ -120,6 +120,7 @@ class Ringkasan:
 
 
 TIMEOUT_S = 1800  # one report; far above the few seconds a report takes
+TIMED_OUT = f"melebihi batas waktu {TIMEOUT_S // 60} menit"
 
 
 def _report_argv(rid: ReportId, engine: str, formats: tuple[str, ...]) -> list[str]:
@@ -221,7 +222,7 @@ class _Child:
             if took <= TIMEOUT_S:
                 return None
             self.kill()
-            return Outcome(self.rid, "gagal", took, "melebihi batas waktu 30 menit")
+            return Outcome(self.rid, "gagal", took, TIMED_OUT)
         text = [p.read_text(encoding="utf-8", errors="replace") if p.exists() else ""
                 for p in (self.out, self.err)]
         return _outcome(self.rid, os.waitstatus_to_exitcode(status), took, *text)
@@ -277,8 +278,7 @@ def _build_one(root: Path, rid: ReportId, engine: str, formats: tuple[str, ...])
         proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True,
                               encoding="utf-8", errors="replace", timeout=TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
-        return Outcome(rid, "gagal", time.perf_counter() - started,
-                       "melebihi batas waktu 30 menit")
+        return Outcome(rid, "gagal", time.perf_counter() - started, TIMED_OUT)
     return _outcome(rid, proc.returncode, time.perf_counter() - started, proc.stdout, proc.stderr)
 
 

@@ -260,6 +260,7 @@ def _serve(conn, ours) -> None:
     errors: list[tuple[str, str]] = []
 
     def reap(block: bool) -> None:
+        """Collect one ended fork (waiting for it when ``block``), or every one already ended."""
         while running:
             pid, status = os.waitpid(-1, 0 if block else os.WNOHANG)
             if pid == 0:
@@ -269,9 +270,8 @@ def _serve(conn, ours) -> None:
             os.close(fd)
             if os.waitstatus_to_exitcode(status) != 0:
                 errors.append((name, message or f"proses berhenti (status {status})"))
-            if not block:
-                continue
-            return
+            if block:
+                return
 
     while True:
         try:

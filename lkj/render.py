@@ -524,7 +524,10 @@ def _tail(text: str, lines: int = 25) -> str:
 
 
 def _check_pandoc_warnings(stderr: str, fmt: str) -> None:
-    missing = re.findall(r"Could not fetch resource ([^\n:]+)", stderr or "")
+    _raise_if_missing(re.findall(r"Could not fetch resource ([^\n:]+)", stderr or ""), fmt)
+
+
+def _raise_if_missing(missing: list[str], fmt: str) -> None:
     if missing:
         names = ", ".join(sorted(set(m.strip() for m in missing)))
         raise LkjError(
@@ -639,8 +642,7 @@ def _embed_images(html_file: Path, resource_dirs: list[Path]) -> None:
         return f"{match.group(1)}data:{mime};base64,{payload}{match.group(3)}"
 
     text = _IMG_SRC.sub(data_uri, html_file.read_text(encoding="utf-8"))
-    if missing:
-        _check_pandoc_warnings("".join(f"Could not fetch resource {m}\n" for m in missing), "html")
+    _raise_if_missing(missing, "html")
     html_file.write_text(text, encoding="utf-8")
 
 
