@@ -161,10 +161,16 @@ def warm_up(root: Path) -> None:
     matplotlib.use("Agg")  # before pyplot, as lkj.charts does
     for name in WARM_MODULES:
         importlib.import_module(name)
-    from lkj import execute, formatting, pipeline, render
+    from lkj import charts, execute, formatting, pipeline, render
+    charts.warm_up()  # fonts and glyph caches, shared by every report's charts
     execute._register_engines()
     execute._shell_class()
     formatting.number(1234.5)  # loads babel's id_ID locale data
+    try:  # builds nbformat's notebook validator (compiled from the JSON schema on first use)
+        import nbformat
+        nbformat.read(Path(root) / pipeline.NOTEBOOK, as_version=4)
+    except Exception:  # noqa: BLE001 - the report itself says what is wrong with the notebook
+        pass
     if render.available_engines()["embedded"]:
         render._pandoc_rts()  # each of these asks pandoc once; the answers are kept
         pipeline.engine_version("embedded")

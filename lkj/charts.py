@@ -192,6 +192,31 @@ def triwulan(indikator, trend, tahun: int) -> plt.Figure:
         return fig
 
 
+def warm_up() -> None:
+    """Draw a small throw-away chart: fonts, glyph caches and the PNG writer are then loaded in
+    this process, and every process forked from it draws its first chart as fast as its last."""
+    import io
+
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(2, 1.5))
+        ax.barh([0, 1], [40, 80], label="Target", color=COLOURS["target"])
+        ax.plot([0, 1], [20, 60], marker="o", label="Realisasi", color=COLOURS["realisasi"])
+        ax.text(50, 0, F.percent(12.5), fontsize=8)
+        ax.annotate(F.number(7), (0, 20), textcoords="offset points", xytext=(0, 6), fontsize=7)
+        _pct_axis(ax)
+        ax.set_title("Tahun", fontsize=9)
+        ax.legend(frameon=False, fontsize=7)
+        fig.tight_layout()
+        fig.savefig(io.BytesIO(), dpi=DPI, format="png", bbox_inches="tight",
+                    pil_kwargs={"compress_level": 1})
+        plt.close(fig)
+
+
+def drawing_in_background() -> bool:
+    """Whether :func:`draw` hands charts to a helper process (inside :func:`background`)."""
+    return _BACKGROUND is not None
+
+
 def draw(path: Path, chart: Callable[..., Any], *args) -> Path:
     """Draw ``chart(*args)`` (one of the chart functions above) and save it as PNG at ``path``.
 
@@ -216,13 +241,14 @@ def save(fig: plt.Figure, path: Path) -> Path:
 
 # ---- drawing in a helper process ------------------------------------------------------------
 #
-# Importing matplotlib (≈0,6 s) and drawing a report's four or five charts (≈0,25 s each) are a
-# third of a report's time, and they need nothing the rest of the report produces. `lkj report`
-# therefore starts a helper process at the beginning: it imports matplotlib while this process
-# reads the data and runs the notebook, and draws each chart as soon as the notebook asks for it,
-# in a copy of itself (fork) per chart so that charts are drawn side by side on the cores this
-# process leaves idle. The renderer waits for the PNG files only where it needs them. Same
-# functions, same bytes.
+# Importing matplotlib (≈0,6 s) and drawing a report's four or five charts (≈0,2 s each) are a
+# third of a report's time, and they need nothing but the processed data. `lkj report` therefore
+# starts a helper process at the beginning: it imports matplotlib while this process reads the
+# data, and draws each chart as soon as it is asked for — lkj asks for all of a report's charts
+# (lkj.report.Laporan.figures) once the data is processed, before the notebook starts — in a copy
+# of itself (fork) per chart, so that charts are drawn side by side on the cores this process
+# leaves idle. The renderer waits for the PNG files only where it needs them. Same functions,
+# same bytes.
 
 _BACKGROUND: "Background | None" = None
 
@@ -256,7 +282,7 @@ def _serve(conn, ours) -> None:
     plt.figure  # noqa: B018 - imports pyplot (see _Pyplot)
     gc.freeze()  # what exists now stays shared with the forks (see lkj.batch)
     limit = max(1, os.cpu_count() or 1)
-    running: dict[int, tuple[str, int]] = {}  # pid → (file name, read end of its error pipe)
+    running: dict[int, tuple[str, int]] = {}  # pid → (path, read end of its error pipe)
     errors: list[tuple[str, str]] = []
 
     def reap(block: bool) -> None:
@@ -265,11 +291,11 @@ def _serve(conn, ours) -> None:
             pid, status = os.waitpid(-1, 0 if block else os.WNOHANG)
             if pid == 0:
                 return
-            name, fd = running.pop(pid)
+            path, fd = running.pop(pid)
             message = os.read(fd, 4000).decode("utf-8", "replace")
             os.close(fd)
             if os.waitstatus_to_exitcode(status) != 0:
-                errors.append((name, message or f"proses berhenti (status {status})"))
+                errors.append((Path(path).name, message or f"proses berhenti (status {status})"))
             if block:
                 return
 
@@ -285,7 +311,9 @@ def _serve(conn, ours) -> None:
             errors.clear()
             continue
         path, chart, args = message
-        while len(running) >= limit:
+        # At most one fork per core, and one per file: a chart asked for again with other data
+        # is drawn after the first drawing of that file has ended, never over it.
+        while len(running) >= limit or any(p == path for p, _ in running.values()):
             reap(block=True)
         read_fd, write_fd = os.pipe()
         pid = os.fork()
@@ -293,7 +321,7 @@ def _serve(conn, ours) -> None:
             os.close(read_fd)
             _draw_one(path, chart, args, write_fd)
         os.close(write_fd)
-        running[pid] = (Path(path).name, read_fd)
+        running[pid] = (path, read_fd)
         reap(block=False)
     while running:
         reap(block=True)
@@ -313,14 +341,22 @@ class Background:
         # fork: the helper starts with everything this process has imported, at once.
         ctx = multiprocessing.get_context("fork")
         self._conn, theirs = ctx.Pipe()
+        self._asked: dict[str, bytes] = {}  # path → what it was last asked to draw
         self._process = ctx.Process(target=_serve, args=(theirs, self._conn), name="lkj-grafik",
                                     daemon=True)
         self._process.start()
         theirs.close()
 
     def submit(self, path: Path, chart: Callable[..., Any], args: tuple) -> Path:
+        """Ask for ``chart(*args)`` at ``path``, unless exactly that was asked for already."""
+        import pickle
+
+        message = pickle.dumps((str(path), chart, args), protocol=pickle.HIGHEST_PROTOCOL)
+        if self._asked.get(str(path)) == message:
+            return path
+        self._asked[str(path)] = message
         try:
-            self._conn.send((str(path), chart, args))
+            self._conn.send_bytes(message)  # what Connection.send would write; recv() reads it
         except OSError:
             pass  # the helper is gone: wait() says so
         return path

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from jinja2 import Environment, StrictUndefined
 
@@ -92,8 +93,13 @@ T = {
 }
 
 
+@lru_cache(maxsize=None)
+def _template(name: str):
+    return _env.from_string(T[name])  # compiling is most of a sentence's cost: once per name
+
+
 def render(name: str, **values) -> str:
-    return _env.from_string(T[name]).render(**values).strip()
+    return _template(name).render(**values).strip()
 
 
 def periode(tahun: int, tw: int) -> str:

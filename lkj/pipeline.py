@@ -263,6 +263,8 @@ def _render_report(root: Path, rid: ReportId, engine: str, formats: tuple[str, .
     build_root.mkdir(exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix=f"{rid.slug}-", dir=build_root))
     try:
+        if helper:
+            _ask_for_charts(rid.processed_dir(root).resolve(), workdir / "figures")
         # The notebook's ``engine`` parameter is the label the audit appendix prints, with the
         # versions of the programs that render; rendering itself uses ``chosen``.
         executed = execute(root, rid, workdir, engine_version(chosen))
@@ -281,6 +283,17 @@ def _render_report(root: Path, rid: ReportId, engine: str, formats: tuple[str, .
         return publish(outputs, rid.report_dir(root))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _ask_for_charts(processed_dir: Path, figures_dir: Path) -> None:
+    """Ask the chart helper for the report's charts now, so it draws them while the notebook
+    starts; the notebook asks for the same files with the same data and is not redrawn."""
+    from lkj.report import Laporan
+
+    try:
+        Laporan.from_processed(processed_dir, figures_dir)  # with a helper, asks for each chart
+    except Exception:  # noqa: BLE001 - the notebook reads the same data and says what is wrong
+        pass
 
 
 def build_report(root: Path, rid: ReportId, engine: str = "auto",

@@ -7,6 +7,7 @@ output. Tables, figures and generated sentences are numbered here, in the order 
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -40,6 +41,10 @@ class Laporan:
         self.jabatan = str(self.meta["laporan"]["nama_jabatan"])
         self._counters: dict[tuple[str, int], int] = {}
         self.processed_dir: Path | None = None
+        if charts.drawing_in_background():
+            # A helper process draws them while the chapters before them are written.
+            for ident in self.figures:
+                self._draw(ident)
 
     @classmethod
     def from_processed(cls, processed_dir: str | Path, figures_dir: str | Path = "figures",
@@ -65,11 +70,31 @@ class Laporan:
         self._counters[key] = self._counters.get(key, 0) + 1
         return f"{kind} {bab}.{self._counters[key]}"
 
-    def _figure(self, bab: int, title: str, ident: str, chart, *args) -> str:
-        """Number and caption of ``chart(*args)``, drawn to figures/<ident>.png."""
-        label = self._number("Gambar", bab)
+    @cached_property
+    def figures(self) -> dict[str, tuple]:
+        """The charts this report shows, ident → (chart function, its arguments), in order.
+
+        The chapters place them (:meth:`_figure`); which charts exist is decided only here."""
+        ind, riw, trend = self.r.indikator, self.r.riwayat, self.r.triwulan
+        figs = {"target-realisasi": (charts.target_realisasi, (ind,)),
+                "capaian-kategori": (charts.capaian_bands, (ind,))}
+        if len(riw):
+            figs["riwayat"] = (charts.riwayat, (ind, riw, self.tahun, self.tw))
+        if len(trend) and trend["tw"].nunique() > 1:
+            figs["triwulan"] = (charts.triwulan, (ind, trend, self.tahun))
+        figs["serapan-program"] = (charts.serapan_program, (A.programs(self.r.anggaran),))
+        return figs
+
+    def _draw(self, ident: str) -> Path:
+        chart, args = self.figures[ident]
         path = self.figures_dir / f"{ident}.png"
-        charts.draw(path, chart, *args)
+        charts.draw(path, chart, *args)  # a helper drawing it already is not asked twice
+        return path
+
+    def _figure(self, bab: int, title: str, ident: str) -> str:
+        """Number and caption of the chart ``ident``, drawn to figures/<ident>.png."""
+        label = self._number("Gambar", bab)
+        path = self._draw(ident)
         return f"![{label} {F.md(title)}]({path.as_posix()}){{#fig-{ident} width=100%}}\n"
 
     def _narasi(self, key: str, fallback: str = "") -> str:
@@ -255,9 +280,9 @@ class Laporan:
         for r in ind.itertuples():
             parts.append(N.capaian_sentence(r, self.tahun, self.tw) + "\n")
         parts.append(self._figure(3, f"Target dan realisasi indikator kinerja {self.periode}",
-                                  "target-realisasi", charts.target_realisasi, ind))
+                                  "target-realisasi"))
         parts.append(self._figure(3, "Capaian indikator terhadap skala kategori",
-                                  "capaian-kategori", charts.capaian_bands, ind))
+                                  "capaian-kategori"))
         parts.append("### Penjelasan Indikator {.unnumbered}\n")
         for i, r in enumerate(ind.itertuples()):
             parts.append(self._penjelasan(i, r))
@@ -401,13 +426,11 @@ class Laporan:
             hist = riw[(riw["indikator_id"] == r.indikator_id) & riw["realisasi"].notna()]
             if len(hist) >= 1 and r.realisasi is not None:
                 parts.append(N.tren_sentence(r, hist, self.tahun, self.tw) + "\n")
-        if len(riw):
-            parts.append(self._figure(3, "Realisasi indikator dari tahun ke tahun", "riwayat",
-                                      charts.riwayat, ind, riw, self.tahun, self.tw))
-        trend = self.r.triwulan
-        if len(trend) and trend["tw"].nunique() > 1:
+        if "riwayat" in self.figures:
+            parts.append(self._figure(3, "Realisasi indikator dari tahun ke tahun", "riwayat"))
+        if "triwulan" in self.figures:
             parts.append(self._figure(3, f"Realisasi indikator per triwulan tahun {self.tahun}",
-                                      "triwulan", charts.triwulan, ind, trend, self.tahun))
+                                      "triwulan"))
         return "\n".join(parts)
 
     def _bab3_analisis(self) -> str:
@@ -494,8 +517,7 @@ class Laporan:
                  + " Sisa = pagu − realisasi; persentase = realisasi ÷ pagu × 100%. Angka "
                    "kegiatan dan program adalah jumlah sub kegiatan di bawahnya.\n",
                  table,
-                 self._figure(3, "Penyerapan anggaran per program", "serapan-program",
-                              charts.serapan_program, A.programs(ang)),
+                 self._figure(3, "Penyerapan anggaran per program", "serapan-program"),
                  self._tanggapan()]
         return "\n".join(parts)
 

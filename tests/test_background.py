@@ -113,3 +113,52 @@ def test_report_build_uses_the_helper_only_where_it_can(monkeypatch):
     monkeypatch.setattr(pipeline, "CHARTS_IN_BACKGROUND", False)
     with pipeline.chart_helper() as helper:
         assert helper is None
+
+
+def _counted_chart(table, log: str):
+    """capaian_bands, noting each drawing in ``log`` (written by the fork that draws)."""
+    with open(log, "a", encoding="utf-8") as f:
+        f.write(f"{len(table)}\n")
+    return charts.capaian_bands(table)
+
+
+def test_a_chart_asked_for_again_with_the_same_data_is_drawn_once(sample, tmp_path):
+    log = str(tmp_path / "log.txt")
+    with charts.background() as helper:
+        for _ in range(3):
+            charts.draw(tmp_path / "a.png", _counted_chart, sample.indikator, log)
+        helper.wait()
+    assert Path(log).read_text(encoding="utf-8").split() == [str(len(sample.indikator))]
+
+
+def test_a_file_asked_for_again_with_other_data_ends_as_the_last_request(sample, tmp_path):
+    log = str(tmp_path / "log.txt")
+    one_row = sample.indikator.head(1)
+    with charts.background() as helper:
+        charts.draw(tmp_path / "a.png", _counted_chart, sample.indikator, log)
+        charts.draw(tmp_path / "a.png", _counted_chart, one_row, log)
+        helper.wait()
+    assert Path(log).read_text(encoding="utf-8").split() == [str(len(sample.indikator)), "1"]
+    expected = charts.draw(tmp_path / "here.png", charts.capaian_bands, one_row)
+    assert _sha(tmp_path / "a.png") == _sha(expected)
+
+
+def test_a_report_asks_for_all_its_charts_as_soon_as_it_is_made(sample, tmp_path):
+    """With a helper, the charts are drawn while the chapters before them are written."""
+    from lkj.report import Laporan
+
+    with charts.background() as helper:
+        laporan = Laporan(sample, tmp_path / "figures")
+        helper.wait()  # no chapter has been shown yet
+    assert list(laporan.figures)[:2] == ["target-realisasi", "capaian-kategori"]
+    for ident in laporan.figures:
+        assert (tmp_path / "figures" / f"{ident}.png").stat().st_size > 1000, ident
+
+
+def test_without_a_helper_a_report_draws_each_chart_when_its_chapter_is_shown(sample, tmp_path):
+    from lkj.report import Laporan
+
+    laporan = Laporan(sample, tmp_path / "figures")
+    assert not (tmp_path / "figures").exists()
+    laporan.section("bab3_anggaran")
+    assert [p.name for p in (tmp_path / "figures").iterdir()] == ["serapan-program.png"]

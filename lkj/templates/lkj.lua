@@ -17,8 +17,9 @@ What it does (per output format: html, typst, docx):
   Tables              column widths left to the engine (content-sized), HTML tables wrapped
                       in a horizontally scrollable div; captions are used verbatim
                       ("Tabel 3.1 ...") — no automatic "Tabel 1:" prefix is added anywhere
-  @tbl-x / @fig-x     resolved to the number written in the caption ("Tabel 3.1") as a link;
-                      any other citation is printed literally
+  @tbl-x / @fig-x     resolved to the number written in the caption ("Tabel 3.1") of the
+                      table or figure (an image alone in its paragraph) with that id, as a
+                      link; any other citation is printed literally
   Images (typst)      relative paths made absolute (the PDF is compiled with root "/")
 
 The filter only ever emits raw output that it builds itself; user text is never passed
@@ -102,43 +103,22 @@ local function caption_label(blocks)
   return nil
 end
 
-local function collect_labels(doc)
-  local labels = {}
+-- One walk over tables and figures (block level: walks that visit every inline cost pandoc
+-- far more): the label each @tbl-x / @fig-x resolves to, and the captions in document order
+-- for the Daftar Tabel / Daftar Gambar of the HTML and DOCX outputs (typst builds its own with
+-- page numbers: lkj.typ).
+local function collect_references(doc)
+  local labels, tables, figures = {}, {}, {}
+  local function note(el, caption, list)
+    local text = stringify(caption)
+    if el.identifier ~= "" then labels[el.identifier] = caption_label(caption) or text end
+    if text ~= "" then table.insert(list, { id = el.identifier, text = text }) end
+  end
   doc:walk({
-    Table = function(t)
-      if t.identifier ~= "" then
-        labels[t.identifier] = caption_label(t.caption.long) or stringify(t.caption.long)
-      end
-    end,
-    Figure = function(f)
-      if f.identifier ~= "" then
-        labels[f.identifier] = caption_label(f.caption.long) or stringify(f.caption.long)
-      end
-    end,
-    Image = function(img)
-      if img.identifier ~= "" and labels[img.identifier] == nil then
-        labels[img.identifier] = caption_label(img.caption) or stringify(img.caption)
-      end
-    end,
+    Table = function(t) note(t, t.caption.long, tables) end,
+    Figure = function(f) note(f, f.caption.long, figures) end,
   })
-  return labels
-end
-
--- Captions of tables and figures in document order, for the Daftar Tabel / Daftar Gambar
--- lists of the HTML and DOCX outputs (typst builds its own with page numbers: lkj.typ).
-local function collect_captions(doc)
-  local tables, figures = {}, {}
-  doc:walk({
-    Table = function(t)
-      local text = stringify(t.caption.long)
-      if text ~= "" then table.insert(tables, { id = t.identifier, text = text }) end
-    end,
-    Figure = function(f)
-      local text = stringify(f.caption.long)
-      if text ~= "" then table.insert(figures, { id = f.identifier, text = text }) end
-    end,
-  })
-  return tables, figures
+  return labels, tables, figures
 end
 
 local function caption_list(title, items)
@@ -505,28 +485,28 @@ local function docx_figure_widths(doc, text_width_cm)
 end
 
 -- Typst reads "1. ", "- ", "+ ", "= " and "/ " at the start of a line or of a content
--- block as list/enum/heading/term markup. Pandoc escapes them at the start of a paragraph,
--- but not inside #heading(...)[...], table cells or #emph[...]: a heading "1. Capaian"
--- or a cell "- Belanja" would turn into a list. Escape them wherever a line can start.
+-- block as list/enum/heading/term markup. Pandoc escapes them at the start of a paragraph, in
+-- emphasis and after a line break, but not where a table cell or a #heading(...)[...] (a
+-- heading with attributes) begins: a cell "- Belanja" or a heading "1. Capaian" would turn
+-- into a list. Escape the first word of every paragraph and heading (where pandoc already
+-- would, the output is the same). Block-level on purpose: an Inlines filter costs ~0.1 s.
 local function typst_escape_markers(doc)
   if not IS_TYPST then return doc end
   local function is_gap(el)
     return el == nil or el.t == "Space" or el.t == "SoftBreak" or el.t == "LineBreak"
   end
-  return doc:walk({
-    Inlines = function(inlines)
-      for i = 1, #inlines do
-        local el = inlines[i]
-        local prev = inlines[i - 1]
-        local at_start = (i == 1) or prev.t == "LineBreak" or prev.t == "SoftBreak"
-        if at_start and el.t == "Str" and is_gap(inlines[i + 1])
-            and (el.text:match("^%d+%.$") or el.text:match("^[-+=/]$")) then
-          inlines[i] = pandoc.RawInline("typst", "\\" .. el.text)
-        end
-      end
-      return inlines
-    end,
-  })
+  local function escape_first(block)
+    local inlines = block.content
+    local first = inlines[1]
+    if first ~= nil and first.t == "Str" and is_gap(inlines[2])
+        and (first.text:match("^%d+%.$") or first.text:match("^[-+=/]$")) then
+      inlines[1] = pandoc.RawInline("typst", "\\" .. first.text)
+      block.content = inlines
+      return block
+    end
+    return nil
+  end
+  return doc:walk({ Plain = escape_first, Para = escape_first, Header = escape_first })
 end
 
 -- Typst: a `#set enum(numbering: "a.")` written for a lettered list also numbers the lists
@@ -599,8 +579,7 @@ function Pandoc(doc)
   local embedded = not IN_QUARTO
 
   -- 1. Cross references (before anything renames identifiers).
-  local labels = collect_labels(doc)
-  local caption_tables, caption_figures = collect_captions(doc)
+  local labels, caption_tables, caption_figures = collect_references(doc)
   doc = resolve_cites(doc, labels)
   if IN_QUARTO then doc = quarto_neutralise_ids(doc) end
 
