@@ -91,7 +91,10 @@ class Sampler(threading.Thread):
         self.peak_tree = 0
         self.peak_report = 0
         self.use_pss = kind == "pss" and Path("/proc/self/smaps_rollup").exists()
-        self.interval = 0.01 if self.use_pss else 0.02
+        # Sampling costs CPU (psutil walks /proc: ~0,1 core at 50 samples/s), which a 2-core
+        # machine takes from the run being timed: timed runs either do not sample (memory=None)
+        # or sample 10 times a second; PSS, the costly one, only in runs made for memory.
+        self.interval = 0.01 if self.use_pss else 0.1
         try:
             import psutil
             self.psutil = psutil
@@ -162,11 +165,13 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def measure(commands: list[list[str]], cwd: Path, jobs: int = 1, env: dict | None = None,
-            timeout: float = 900, memory: str = "rss") -> Run:
-    """Run the commands (at most ``jobs`` at once); wall time, CPU time and peak memory."""
+            timeout: float = 900, memory: str | None = None) -> Run:
+    """Run the commands (at most ``jobs`` at once); wall time, CPU time and, with ``memory``
+    ("rss" or "pss"), peak memory."""
     env = env or _env()
-    sampler = Sampler(memory)
-    sampler.start()
+    sampler = Sampler(memory or "rss")
+    if memory:
+        sampler.start()
     cpu0 = _cpu_children()
     started = time.perf_counter()
     queue = list(commands)
@@ -190,15 +195,16 @@ def measure(commands: list[list[str]], cwd: Path, jobs: int = 1, env: dict | Non
     for t in threads:
         t.join()
     seconds = time.perf_counter() - started
-    sampler.stop.set()
-    sampler.join()
+    if memory:
+        sampler.stop.set()
+        sampler.join()
     failed = [p for p in outputs if p.returncode != 0]
     if failed:
         p = failed[0]
         raise SystemExit(f"Perintah gagal ({p.returncode}): {' '.join(map(str, p.args))}\n"
                          f"{p.stdout[-2000:]}\n{p.stderr[-4000:]}")
     peak_tree = sampler.peak_tree
-    if sampler.psutil is None:  # largest single process only
+    if memory and sampler.psutil is None:  # largest single process only
         peak_tree = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     return Run(seconds, _cpu_children() - cpu0, peak_tree, sampler.peak_report or peak_tree,
                "".join(p.stdout for p in outputs), "".join(p.stderr for p in outputs))
@@ -404,7 +410,7 @@ def many(engine: str, count: int, jobs_list: list[int], reps: int, log,
         for _ in range(reps):
             clean(project)
             cmds, parallel = many_cmds(kecs, jobs, engine, how)
-            run = measure(cmds, project, jobs=parallel)
+            run = measure(cmds, project, jobs=parallel, memory="rss")
             built = len(list((project / "reports").glob(f"*/{TAHUN}/tw{TW}/*.pdf")))
             if built != len(kecs):
                 raise SystemExit(f"Hanya {built} dari {len(kecs)} laporan yang jadi:\n"
@@ -480,7 +486,9 @@ def write_results(info: dict, engines: list[str], stage_figs: dict, single: dict
         "",
         "Median dan sebaran (min–maks) dari n kali jalan. Data: contoh Candipuro, Camat, "
         "Triwulan II 2023. Notebook laporan dijalankan di dalam proses `lkj` (lkj/execute.py); "
-        "baris \"kernel Jupyter terpisah\" adalah cara lama, sebagai pembanding.",
+        "baris \"kernel Jupyter terpisah\" adalah cara lama, sebagai pembanding. Jalan yang "
+        "diukur waktunya tidak diamati memorinya (kecuali 21 kecamatan, 10 kali per detik): "
+        "pengamatan itu sendiri memakai CPU.",
         "",
     ]
     head = "| Ukuran | " + " | ".join(f"{e}: median | {e}: min–maks" for e in engines) + " | n | Target |"
