@@ -212,11 +212,6 @@ def warm_up() -> None:
         plt.close(fig)
 
 
-def drawing_in_background() -> bool:
-    """Whether :func:`draw` hands charts to a helper process (inside :func:`background`)."""
-    return _BACKGROUND is not None
-
-
 def draw(path: Path, chart: Callable[..., Any], *args) -> Path:
     """Draw ``chart(*args)`` (one of the chart functions above) and save it as PNG at ``path``.
 

@@ -291,7 +291,7 @@ def _ask_for_charts(processed_dir: Path, figures_dir: Path) -> None:
     from lkj.report import Laporan
 
     try:
-        Laporan.from_processed(processed_dir, figures_dir)  # with a helper, asks for each chart
+        Laporan.from_processed(processed_dir, figures_dir).draw_figures()
     except Exception:  # noqa: BLE001 - the notebook reads the same data and says what is wrong
         pass
 

@@ -41,10 +41,6 @@ class Laporan:
         self.jabatan = str(self.meta["laporan"]["nama_jabatan"])
         self._counters: dict[tuple[str, int], int] = {}
         self.processed_dir: Path | None = None
-        if charts.drawing_in_background():
-            # A helper process draws them while the chapters before them are written.
-            for ident in self.figures:
-                self._draw(ident)
 
     @classmethod
     def from_processed(cls, processed_dir: str | Path, figures_dir: str | Path = "figures",
@@ -84,6 +80,12 @@ class Laporan:
             figs["triwulan"] = (charts.triwulan, (ind, trend, self.tahun))
         figs["serapan-program"] = (charts.serapan_program, (A.programs(self.r.anggaran),))
         return figs
+
+    def draw_figures(self) -> None:
+        """Ask for every chart now. With a chart helper (lkj.charts.background) they are drawn
+        while the chapters are written; the chapters' own requests are then not redrawn."""
+        for ident in self.figures:
+            self._draw(ident)
 
     def _draw(self, ident: str) -> Path:
         chart, args = self.figures[ident]
