@@ -153,8 +153,9 @@ WARM_MODULES = ("matplotlib.pyplot", "nbformat", "papermill", "typst", "lkj.char
                 "lkj.report")
 
 
-def warm_up(root: Path) -> None:
-    """Load once what every report needs; each forked report then starts warm."""
+def warm_up(root: Path | None = None) -> None:
+    """Load once what every report needs; each forked report then starts warm. With ``root``,
+    also what is the same for every report of that project (its git commit)."""
     import importlib
 
     import matplotlib
@@ -166,15 +167,13 @@ def warm_up(root: Path) -> None:
     execute._register_engines()
     execute._shell_class()
     formatting.number(1234.5)  # loads babel's id_ID locale data
-    try:  # builds nbformat's notebook validator (compiled from the JSON schema on first use)
-        import nbformat
-        nbformat.read(Path(root) / pipeline.NOTEBOOK, as_version=4)
-    except Exception:  # noqa: BLE001 - the report itself says what is wrong with the notebook
-        pass
+    import nbformat  # builds its notebook validator (compiled from the JSON schema on first use)
+    nbformat.validate(nbformat.v4.new_notebook())
     if render.available_engines()["embedded"]:
         render._pandoc_rts()  # each of these asks pandoc once; the answers are kept
         pipeline.engine_version("embedded")
-    pipeline.KNOWN_COMMITS[Path(root).resolve()] = pipeline.git_commit(root)
+    if root is not None:  # one answer for a whole `lkj all`; a standby must ask every time
+        pipeline.KNOWN_COMMITS[Path(root).resolve()] = pipeline.git_commit(root)
 
 
 class _Child:
@@ -278,7 +277,8 @@ def _build_forked(root: Path, todo: list[ReportId], engine: str, formats: tuple[
 
 def _build_one(root: Path, rid: ReportId, engine: str, formats: tuple[str, ...]) -> Outcome:
     cmd = [sys.executable, "-m", "lkj.cli", *_report_argv(rid, engine, formats)]
-    env = {**os.environ, "LKJ_ROOT": str(root), "PYTHONIOENCODING": "utf-8"}
+    env = {**os.environ, "LKJ_ROOT": str(root), "PYTHONIOENCODING": "utf-8",
+           "LKJ_DAEMON": "0"}  # one process per report, as this function promises
     started = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True,

@@ -1,0 +1,536 @@
+"""A warm ``lkj report``: a standby process (*proses siaga*) that has already imported lkj.
+
+Analysts rebuild one report many times while they write its narrative. Most of a cold
+``lkj report`` is Python starting and importing pandas, papermill, IPython and matplotlib
+(≈1,7 s of CPU on a 2-core machine), not the report itself. So after a report, ``lkj`` leaves a
+standby process behind that imports all of that once and then waits. The next ``lkj report``
+of the same user connects to it over a Unix socket and hands over its command line, working
+directory, environment, umask and terminal (stdin, stdout and stderr themselves are passed
+over the socket); the standby forks a copy of itself, which runs exactly the code a cold run
+runs (:func:`lkj.cli.main`) and ends with the report. Its exit code is passed back. This is
+what ``lkj all`` does per report, and what Quarto does with its Jupyter kernel daemon.
+
+Why it is safe to leave running:
+
+* One standby per *fingerprint*: this Python, its installed packages, lkj's own files and the
+  environment variables read at import time. Change any of them and the next report starts
+  a new standby; one whose lkj files changed on disk ends itself.
+* A report never runs in the standby itself, only in a fork of it: nothing a report does
+  (caches, open files, a crash) reaches the next one.
+* The socket lives in a directory only this user can open, and a peer of another user is
+  refused.
+* It ends after :data:`IDLE_S` seconds without a report; ``lkj daemon stop`` ends it now;
+  ``LKJ_DAEMON=0`` switches it off. Only on Linux (it forks).
+* Ctrl+C (and SIGTERM/SIGHUP) on ``lkj report`` are passed to the report; if ``lkj report``
+  goes away, its report is stopped. Either way the report's own rule holds: nothing is
+  published unless every step succeeded.
+
+If anything about the standby fails before the report has started, ``lkj report`` simply runs
+the report itself (cold).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import selectors
+import signal
+import socket
+import struct
+import sys
+import time
+from pathlib import Path
+
+ENV_SWITCH = "LKJ_DAEMON"          # "0"/"off": never use or start a standby
+ENV_DIR = "LKJ_DAEMON_DIR"         # where sockets live (tests); default: a private runtime dir
+ENV_IDLE = "LKJ_DAEMON_IDLE"       # seconds without a report before the standby ends
+IDLE_S = 900                       # 15 minutes: an analyst's edit-and-rebuild rhythm
+CHECK_S = 20                       # how often a standby looks whether lkj's files changed
+STARTED_S = 60                     # longest wait for a standby to take a report on
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+# Read when modules are imported (or by libraries the standby has loaded): a standby started
+# under other values would run reports differently, so they are part of the fingerprint.
+# Everything else in the environment is read while the report runs, in its fork, and is
+# simply the caller's.
+_ENV_PREFIXES = ("PYTHON", "LKJ_", "MPL", "JUPYTER", "IPYTHON", "OPENBLAS", "OMP_", "MKL_",
+                 "LC_", "XDG_")
+_ENV_NAMES = {"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "VIRTUAL_ENV"}
+_ENV_IGNORED = {ENV_SWITCH, ENV_DIR, ENV_IDLE, "LKJ_ROOT", "LKJ_DEBUG", "LKJ_EXECUTOR",
+                "XDG_SESSION_ID", "XDG_VTNR"}
+
+
+# ---- where, and which standby --------------------------------------------------------------
+
+def enabled() -> bool:
+    from lkj.execute import can_fork
+
+    return (os.environ.get(ENV_SWITCH, "1").strip().lower() not in ("0", "off", "no", "false")
+            and can_fork() and hasattr(socket, "send_fds"))
+
+
+def fingerprint(environ=None) -> str:
+    """What a standby must share with the caller to run its report exactly as a cold run would."""
+    environ = os.environ if environ is None else environ
+    h = hashlib.sha256()
+    h.update(f"{os.getuid()}\0{os.path.realpath(sys.executable)}\0{sys.version}\0".encode())
+    for key in sorted(environ):
+        if key not in _ENV_IGNORED and (key in _ENV_NAMES or key.startswith(_ENV_PREFIXES)):
+            h.update(f"{key}={environ[key]}\0".encode("utf-8", "surrogateescape"))
+    h.update(_files_digest().encode())
+    return h.hexdigest()[:20]
+
+
+def _files_digest() -> str:
+    h = hashlib.sha256()
+    for path in _watched_files():
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def _watched_files() -> list[Path]:
+    """lkj's own files, and the directories packages are installed in (``pip install`` and
+    ``pip uninstall`` change their modification time). Not the script's or the working
+    directory, which sys.path may also hold: a report writes there."""
+    pkg = Path(__file__).resolve().parent
+    files = sorted([*pkg.glob("*.py"), *(p for p in (pkg / "templates").rglob("*") if p.is_file())])
+    dirs = sorted({Path(p) for p in sys.path
+                   if Path(p).name in ("site-packages", "dist-packages") and os.path.isdir(p)})
+    return files + dirs
+
+
+def runtime_dir() -> Path:
+    """A directory only this user can open (created 0700); refused if someone else owns it."""
+    base = os.environ.get(ENV_DIR)
+    if base:
+        path = Path(base)
+    elif os.environ.get("XDG_RUNTIME_DIR"):
+        path = Path(os.environ["XDG_RUNTIME_DIR"]) / "lkj"
+    else:
+        import tempfile
+        path = Path(tempfile.gettempdir()) / f"lkj-{os.getuid()}"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = path.lstat()
+    if not path.is_dir() or path.is_symlink() or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        raise OSError(f"{path} bukan folder pribadi pengguna ini")
+    return path
+
+
+def socket_path(fp: str) -> Path:
+    return runtime_dir() / f"siaga-{fp}.sock"
+
+
+# ---- the caller's side ---------------------------------------------------------------------
+
+def _send(sock: socket.socket, message: dict) -> None:
+    sock.sendall(json.dumps(message).encode("utf-8") + b"\n")
+
+
+class _Lines:
+    """Newline-separated JSON messages read from a socket."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock, self.buffer = sock, b""
+
+    def next(self) -> dict | None:
+        while b"\n" not in self.buffer:
+            try:
+                chunk = self.sock.recv(4096)
+            except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for clarity
+                continue
+            except OSError:
+                return None
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        try:
+            return json.loads(line)
+        except ValueError:
+            return None
+
+
+def run_report(argv: list[str]) -> int | None:
+    """Run ``lkj <argv>`` in the standby; its exit code, or None when there is no standby to
+    run it (the caller then runs the report itself)."""
+    if not enabled():
+        return None
+    try:
+        for fd in (0, 1, 2):
+            os.fstat(fd)
+        path = socket_path(fingerprint())
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(str(path))
+    except OSError:
+        return None
+    with sock:
+        request = json.dumps({"argv": list(argv), "cwd": os.getcwd(), "env": dict(os.environ),
+                              "umask": _umask()}).encode("utf-8", "surrogateescape")
+        try:
+            socket.send_fds(sock, [struct.pack("!I", len(request)) + request], [0, 1, 2])
+        except OSError:
+            return None
+        lines = _Lines(sock)
+        sock.settimeout(STARTED_S)  # a standby still warming up answers within seconds
+        started = lines.next()
+        if not started or "started" not in started:
+            return None  # it was ending, refused us, or is stuck: nothing runs for us there
+        sock.settimeout(None)
+
+        def forward(signum, _frame):
+            try:
+                _send(sock, {"signal": int(signum)})
+            except OSError:
+                pass
+
+        previous = {s: signal.signal(s, forward) for s in FORWARDED}
+        try:
+            ended = lines.next()
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+    if ended and "exit" in ended:
+        return int(ended["exit"])
+    print("Gagal: proses siaga lkj berhenti sebelum laporan selesai. Laporan lama di reports/ "
+          "tidak diubah. Jalankan lagi perintahnya (tanpa proses siaga: LKJ_DAEMON=0).",
+          file=sys.stderr)
+    return 1
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def start_in_background(environ: dict[str, str]) -> None:
+    """Leave a standby behind for the next report, started with ``environ`` (the caller's
+    environment as it was when lkj started); nothing if one is running or starting."""
+    if not enabled():
+        return
+    try:
+        import subprocess
+
+        fp = fingerprint(environ)
+        if _listening(socket_path(fp)):
+            return
+        subprocess.Popen([sys.executable, "-m", "lkj.daemon", "serve", fp],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True,
+                         cwd="/", env=environ)
+    except OSError:
+        pass  # no standby: the next report is simply a cold one
+
+
+def _listening(path: Path) -> bool:
+    """A standby has the socket (it may still be warming up: then it answers a little later)."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(str(path))
+        return True
+    except OSError:
+        return False
+
+
+def standbys() -> list[tuple[Path, dict]]:
+    """Every standby of this user that answers: (socket, its status)."""
+    found = []
+    try:
+        paths = sorted(runtime_dir().glob("siaga-*.sock"))
+    except OSError:
+        return []
+    for path in paths:
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(5)
+                s.connect(str(path))
+                _send(s, {"ping": True})
+                answer = _Lines(s).next()
+        except OSError:
+            answer = None
+        if answer:
+            found.append((path, answer))
+    return found
+
+
+def stop_all() -> int:
+    """Ask every standby of this user to end (reports they are running finish first)."""
+    n = 0
+    for path, _status in standbys():
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(5)
+                s.connect(str(path))
+                _send(s, {"stop": True})
+                _Lines(s).next()
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
+# ---- the standby ---------------------------------------------------------------------------
+
+class _Standby:
+    def __init__(self, fp: str):
+        self.fp = fp
+        self.path = socket_path(fp)
+        self.idle_s = float(os.environ.get(ENV_IDLE) or IDLE_S)
+        self.jobs: dict[int, socket.socket] = {}      # report pid → its caller's connection
+        self.callers: dict[socket.socket, int] = {}
+        self.last = time.monotonic()
+        self.stopping = False
+        self.files = _files_digest()
+
+    def bind(self) -> bool:
+        """Listen on the socket path; False when another standby already does."""
+        import fcntl
+
+        self.lock = open(self.path.with_suffix(".lock"), "w")  # noqa: SIM115 - held for life
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.path.unlink(missing_ok=True)  # a standby that died: we hold the lock now
+        self.listener.bind(str(self.path))
+        self.listener.listen(16)
+        self.inode = self.path.stat().st_ino
+        return True
+
+    def release(self) -> None:
+        try:
+            if self.path.stat().st_ino == self.inode:
+                self.path.unlink()
+        except OSError:
+            pass
+        self.listener.close()
+
+    def serve(self) -> None:
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_w, False)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)  # only to wake the selector up
+        signal.signal(signal.SIGTERM, lambda *_: setattr(self, "stopping", True))
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        self.wake = (wake_r, wake_w)
+        sel = self.sel = selectors.DefaultSelector()
+        sel.register(self.listener, selectors.EVENT_READ, "accept")
+        sel.register(wake_r, selectors.EVENT_READ, "wake")
+        checked = time.monotonic()
+        while True:
+            for key, _ in sel.select(timeout=1.0):
+                if key.data == "accept":
+                    self._accept()
+                elif key.data == "wake":
+                    os.read(wake_r, 512)
+                else:
+                    self._from_caller(key.fileobj)
+            self._reap()
+            now = time.monotonic()
+            if now - checked > CHECK_S:
+                checked = now
+                if _files_digest() != self.files:  # lkj or a package changed: a new one is needed
+                    self.stopping = True
+            if not self.jobs and (self.stopping or now - self.last > self.idle_s):
+                return
+
+    def _accept(self) -> None:
+        try:
+            conn, _ = self.listener.accept()
+        except OSError:
+            return
+        conn.settimeout(10)
+        try:
+            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+            _pid, uid, _gid = struct.unpack("3i", creds)
+            if uid != os.getuid():
+                conn.close()
+                return
+            head, fds, _flags, _addr = socket.recv_fds(conn, 65536, 3)
+        except OSError:
+            conn.close()
+            return
+        if head.startswith(b"{"):  # ping or stop, not a report
+            self._command(conn, head)
+            return
+        try:
+            size = struct.unpack("!I", head[:4])[0]
+            body = head[4:]
+            while len(body) < size:
+                chunk = conn.recv(min(65536, size - len(body)))
+                if not chunk:
+                    raise OSError("connection closed")
+                body += chunk
+            request = json.loads(body.decode("utf-8", "surrogateescape"))
+            if len(fds) != 3 or self.stopping:
+                raise OSError("refused")
+        except (OSError, ValueError, struct.error):
+            for fd in fds:
+                os.close(fd)
+            conn.close()
+            return
+        self.last = time.monotonic()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the report's own process; never returns
+            self._run_report(conn, fds, request)
+        for fd in fds:
+            os.close(fd)
+        conn.settimeout(None)
+        self.jobs[pid] = conn
+        self.callers[conn] = pid
+        self.sel.register(conn, selectors.EVENT_READ, "caller")
+        try:
+            _send(conn, {"started": pid})
+        except OSError:
+            self._signal(pid, signal.SIGTERM)
+
+    def _command(self, conn: socket.socket, head: bytes) -> None:
+        try:
+            message = json.loads(head.split(b"\n", 1)[0])
+            if message.get("stop"):
+                self.stopping = True
+            _send(conn, {"fingerprint": self.fp, "pid": os.getpid(), "reports": len(self.jobs),
+                         "idle_s": round(time.monotonic() - self.last), "stopping": self.stopping})
+        except (OSError, ValueError):
+            pass
+        finally:
+            conn.close()
+
+    def _from_caller(self, conn: socket.socket) -> None:
+        pid = self.callers.get(conn)
+        try:
+            data = conn.recv(4096)
+        except OSError:
+            data = b""
+        if pid is None:
+            return
+        if not data:  # the caller is gone (killed, terminal closed): stop its report
+            self.sel.unregister(conn)
+            self._signal(pid, signal.SIGTERM)
+            return
+        for line in data.splitlines():
+            try:
+                signum = int(json.loads(line).get("signal", 0))
+            except (ValueError, AttributeError, TypeError):
+                continue
+            if signum in [int(s) for s in FORWARDED]:
+                self._signal(pid, signum)
+
+    @staticmethod
+    def _signal(pid: int, signum: int) -> None:
+        try:
+            os.killpg(pid, signum)  # the report and what it started (pandoc, typst, charts)
+        except OSError:
+            pass
+
+    def _reap(self) -> None:
+        while self.jobs:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            conn = self.jobs.pop(pid, None)
+            if conn is None:
+                continue
+            code = os.waitstatus_to_exitcode(status)
+            self.callers.pop(conn, None)
+            try:
+                self.sel.unregister(conn)
+            except (KeyError, ValueError):
+                pass
+            try:
+                _send(conn, {"exit": code if code >= 0 else 128 - code})
+            except OSError:
+                pass
+            conn.close()
+            self.last = time.monotonic()
+
+    def _run_report(self, conn: socket.socket, fds: list[int], request: dict) -> None:
+        """In the fork: become the caller's ``lkj report`` and end with its exit code."""
+        code = 1
+        try:
+            os.setpgid(0, 0)  # a group of its own: the caller's signals reach all of it
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            for s in FORWARDED:  # stopped the way Ctrl+C stops it: cleaned up, nothing published
+                signal.signal(s, signal.default_int_handler)
+            self.sel.close()
+            for fd in self.wake:
+                os.close(fd)
+            self.listener.close()
+            self.lock.close()
+            for other in self.callers:
+                other.close()
+            conn.close()  # only the standby speaks to the caller
+            for target, fd in enumerate(fds):
+                os.dup2(fd, target)
+                os.close(fd)
+            sys.stdin = open(0, encoding=sys.__stdin__.encoding, closefd=False)  # noqa: SIM115
+            for name, fd in (("stdout", 1), ("stderr", 2)):
+                old = getattr(sys, f"__{name}__")
+                setattr(sys, name, open(fd, "w", encoding=old.encoding, errors=old.errors,  # noqa: SIM115
+                                        buffering=1 if os.isatty(fd) else -1, closefd=False))
+            os.environ.clear()
+            os.environ.update(request["env"])
+            time.tzset()
+            os.umask(int(request["umask"]))
+            os.chdir(request["cwd"])
+            sys.argv = ["lkj", *request["argv"]]
+            from lkj import cli
+            code = cli.main(list(request["argv"]))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except KeyboardInterrupt:
+            code = 130
+        except BaseException:  # noqa: BLE001 - whatever happens, the fork must end here
+            import traceback
+            traceback.print_exc()
+            code = 1
+        finally:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            finally:
+                os._exit(code)
+
+
+def serve(fp: str) -> None:
+    """The standby: import and warm up once, then serve reports until idle (see module doc)."""
+    import gc
+
+    standby = _Standby(fp)
+    if not standby.bind():
+        return  # another standby with this fingerprint is running or starting
+    try:
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(var, "1")  # as lkj.cli does, before numpy loads
+        from lkj import batch
+        batch.warm_up()
+        gc.collect()
+        gc.freeze()  # shared with every fork, never copied by their collector
+        standby.serve()
+    finally:
+        standby.release()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"] and len(argv) == 2:
+        serve(argv[1])
+        return 0
+    print("Pemakaian: python -m lkj.daemon serve <sidik>  (dijalankan oleh lkj report sendiri)",
+          file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
