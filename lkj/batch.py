@@ -3,8 +3,9 @@
 Reports are built as many at once as the machine has cores, each in its own process: a failing or
 crashing report cannot take the others down, and ``lkj report`` renders in its own temporary
 work directory under build/, so parallel builds never share intermediate files. On Linux this
-process imports pandas, matplotlib, papermill and IPython once (≈1,5 s) and *forks* a copy of
-itself per report, which starts with all of that already loaded; elsewhere each report is a fresh
+process imports pandas, matplotlib, papermill and IPython once (≈2 s) and *forks* a copy of
+itself per report, which starts with all of that already loaded (the first report starts at once
+and imports for itself, on the core the warm-up leaves idle); elsewhere each report is a fresh
 ``lkj report`` process (argument list, no shell). Both run the same ``lkj report`` code and
 print the same messages. A report whose outputs are newer than all its inputs is "already up to
 date" and not rebuilt (the same rule as the Makefile). One failing report does not stop the
@@ -180,8 +181,9 @@ class _Child:
     """A forked ``lkj report``: its output goes to two files, read when it ends."""
 
     def __init__(self, root: Path, rid: ReportId, engine: str, formats: tuple[str, ...],
-                 logs: Path):
+                 logs: Path, charts_in_background: bool = False):
         self.rid = rid
+        self.charts_in_background = charts_in_background
         self.out = logs / f"{rid.slug}.out"
         self.err = logs / f"{rid.slug}.err"
         for stream in (sys.stdout, sys.stderr):
@@ -205,7 +207,9 @@ class _Child:
             os.chdir(root)
             os.environ["LKJ_ROOT"] = str(root)
             from lkj import cli, pipeline
-            pipeline.CHARTS_IN_BACKGROUND = False  # every core already builds a report
+            # While other reports wait, every core already builds one; the last report has
+            # a core to itself as the others end, and draws its charts on it.
+            pipeline.CHARTS_IN_BACKGROUND = self.charts_in_background
             code = cli.main(argv)
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
@@ -246,21 +250,29 @@ def _build_forked(root: Path, todo: list[ReportId], engine: str, formats: tuple[
     threaded: a fork copies only the thread that calls it."""
     import gc
 
-    warm_up(root)
-    # Objects that exist now are never collected in the children: the collector would otherwise
-    # write to every page they share with this process, copying them (time and memory).
-    gc.collect()
-    gc.freeze()
     queue = list(todo)
     running: list[_Child] = []
     (root / "build").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="make-all-", dir=root / "build") as logs:
         try:
+            def start() -> None:
+                child = _Child(root, queue.pop(0), engine, formats, Path(logs),
+                               charts_in_background=not queue and jobs > 1)
+                running.append(child)
+                started(child.rid)
+
+            if jobs > 1 and len(queue) > 1:
+                # The warm-up below keeps one core busy for ~2 s: the first report starts now
+                # on the other one, importing what it needs itself like a single `lkj report`.
+                start()
+            warm_up(root)
+            # Objects that exist now are never collected in the children: the collector would
+            # otherwise write to every page they share with this process, copying them.
+            gc.collect()
+            gc.freeze()
             while queue or running:
                 while queue and len(running) < jobs:
-                    child = _Child(root, queue.pop(0), engine, formats, Path(logs))
-                    running.append(child)
-                    started(child.rid)
+                    start()
                 for child in list(running):
                     outcome = child.poll()
                     if outcome is not None:

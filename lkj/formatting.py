@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern, parse_pattern
 
 LOCALE = "id_ID"
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -33,13 +35,19 @@ def to_decimal(value: Number, places: int = 2) -> Decimal:
     return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+@lru_cache(maxsize=None)
+def _number_format(places: int) -> tuple[NumberPattern, Locale]:
+    # What babel's format_decimal does on every call (a report formats hundreds of numbers,
+    # chart axes included): parse the pattern and look the locale up. Once is enough.
+    return parse_pattern("#,##0" + ("." + "0" * places if places else "")), Locale.parse(LOCALE)
+
+
 def number(value: Number | None, places: int = 2) -> str:
     """54.9019… → "54,90"; 2752150911 → "2.752.150.911" with places=0."""
     if value is None:
         return "–"
-    pattern = "#,##0" + ("." + "0" * places if places else "")
-    return format_decimal(to_decimal(value, places), format=pattern, locale=LOCALE,
-                          decimal_quantization=False)
+    pattern, locale = _number_format(places)
+    return pattern.apply(to_decimal(value, places), locale, decimal_quantization=False)
 
 
 def percent(value: Number | None, places: int = 2) -> str:

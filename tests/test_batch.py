@@ -175,3 +175,33 @@ def test_forked_reports_report_their_own_outcome_and_crashes_do_not_stop_the_oth
     assert by_kec["rusak"].error == "data/raw/rusak/anggaran.csv, baris 3: bukan angka"
     assert by_kec["mati"].status == "gagal" and "SIGKILL" in by_kec["mati"].error
     assert not list((small / "build").glob("make-all-*"))  # the output files are removed
+
+
+@pytest.mark.skipif(not __import__("lkj.execute").execute.can_fork(), reason="fork: Linux only")
+def test_first_report_starts_during_the_warm_up_and_the_last_draws_its_charts_aside(
+        small, monkeypatch):
+    """With two cores, the warm-up (~2 s on one core) need not leave the other idle: the first
+    report starts at once and imports for itself. The last report has cores to spare as the
+    others end: it draws its charts in a helper process, as a single `lkj report` does."""
+    from lkj import cli, pipeline
+
+    warm = {"done": False}
+    monkeypatch.setattr(batch, "warm_up", lambda root: warm.update(done=True))
+
+    def fake_main(argv):  # runs in the fork: what did it inherit?
+        kec = argv[argv.index("--kec") + 1]
+        (small / f"{kec}.seen").write_text(f"{warm['done']} {pipeline.CHARTS_IN_BACKGROUND}")
+        return 0
+
+    monkeypatch.setattr(cli, "main", fake_main)
+    kecs = ("satu", "dua", "tiga", "empat")
+    rids = [ReportId(k, 2023, 2, "camat") for k in kecs]
+    batch._build_forked(small, rids, "embedded", batch.FORMATS, 2, lambda r: None, lambda o: None)
+    seen = {k: (small / f"{k}.seen").read_text() for k in kecs}
+    assert seen == {"satu": "False False", "dua": "True False", "tiga": "True False",
+                    "empat": "True True"}
+
+    # One job at a time: nothing runs beside the warm-up or beside a report.
+    warm["done"] = False
+    batch._build_forked(small, rids, "embedded", batch.FORMATS, 1, lambda r: None, lambda o: None)
+    assert {(small / f"{k}.seen").read_text() for k in kecs} == {"True False"}

@@ -440,48 +440,46 @@ local function docx_column_widths(t)
   end
 end
 
-local function tidy_tables(doc)
-  return doc:walk({
-    Table = function(t)
-      -- DOCX signature table: keep its equal full-width columns (one per signature).
-      if t.attributes["custom-style"] == "TabelTandaTangan" then return nil end
-      -- Size columns by their content in every engine (pipe-table dash counts are not a
-      -- layout intention).
-      if IS_DOCX then
-        docx_column_widths(t)
-        return t
-      end
-      for i, spec in ipairs(t.colspecs) do
-        t.colspecs[i] = { spec[1], pandoc.ColWidthDefault }
-      end
-      if IS_HTML then
-        return pandoc.Div({ t }, pandoc.Attr("", { "table-wrap" }))
-      end
-      return t
-    end,
-  })
+-- The per-format fixes below are parts of ONE walk (format_fixes): every doc:walk converts the
+-- whole tree to Lua and back, so six separate walks cost pandoc several times what one does.
+-- In a walk, Inline functions (Image) run first, then Block functions, bottom-up; none of
+-- the fixes depends on another's result.
+
+-- Tables: columns sized by their content in every engine (pipe-table dash counts are not a
+-- layout intention); HTML tables scroll horizontally inside their own div.
+local function tidy_table(t)
+  -- DOCX signature table: keep its equal full-width columns (one per signature).
+  if t.attributes["custom-style"] == "TabelTandaTangan" then return nil end
+  if IS_DOCX then
+    docx_column_widths(t)
+    return t
+  end
+  for i, spec in ipairs(t.colspecs) do
+    t.colspecs[i] = { spec[1], pandoc.ColWidthDefault }
+  end
+  if IS_HTML then
+    return pandoc.Div({ t }, pandoc.Attr("", { "table-wrap" }))
+  end
+  return t
 end
 
 -- DOCX: percentages are made absolute against the text width (pandoc would otherwise
 -- fall back to the image's natural size); figures default to the full text width.
-local function docx_figure_widths(doc, text_width_cm)
-  if not IS_DOCX or text_width_cm == nil then return doc end
-  return doc:walk({
-    Figure = function(fig)
-      return fig:walk({
-        Image = function(img)
-          local w = img.attributes.width
-          if w == nil and img.attributes.height == nil then w = "100%" end
-          local pct = w and tonumber(w:match("^%s*([%d%.]+)%s*%%%s*$"))
-          if pct then
-            img.attributes.width = string.format("%.2fcm", text_width_cm * math.min(pct, 100) / 100)
-            img.attributes.height = nil
-          end
-          return img
-        end,
-      })
-    end,
-  })
+local function docx_figure_width(text_width_cm)
+  return function(fig)
+    return fig:walk({
+      Image = function(img)
+        local w = img.attributes.width
+        if w == nil and img.attributes.height == nil then w = "100%" end
+        local pct = w and tonumber(w:match("^%s*([%d%.]+)%s*%%%s*$"))
+        if pct then
+          img.attributes.width = string.format("%.2fcm", text_width_cm * math.min(pct, 100) / 100)
+          img.attributes.height = nil
+        end
+        return img
+      end,
+    })
+  end
 end
 
 -- Typst reads "1. ", "- ", "+ ", "= " and "/ " at the start of a line or of a content
@@ -490,23 +488,19 @@ end
 -- heading with attributes) begins: a cell "- Belanja" or a heading "1. Capaian" would turn
 -- into a list. Escape the first word of every paragraph and heading (where pandoc already
 -- would, the output is the same). Block-level on purpose: an Inlines filter costs ~0.1 s.
-local function typst_escape_markers(doc)
-  if not IS_TYPST then return doc end
-  local function is_gap(el)
-    return el == nil or el.t == "Space" or el.t == "SoftBreak" or el.t == "LineBreak"
+local function is_gap(el)
+  return el == nil or el.t == "Space" or el.t == "SoftBreak" or el.t == "LineBreak"
+end
+local function typst_escape_first(block)
+  local inlines = block.content
+  local first = inlines[1]
+  if first ~= nil and first.t == "Str" and is_gap(inlines[2])
+      and (first.text:match("^%d+%.$") or first.text:match("^[-+=/]$")) then
+    inlines[1] = pandoc.RawInline("typst", "\\" .. first.text)
+    block.content = inlines
+    return block
   end
-  local function escape_first(block)
-    local inlines = block.content
-    local first = inlines[1]
-    if first ~= nil and first.t == "Str" and is_gap(inlines[2])
-        and (first.text:match("^%d+%.$") or first.text:match("^[-+=/]$")) then
-      inlines[1] = pandoc.RawInline("typst", "\\" .. first.text)
-      block.content = inlines
-      return block
-    end
-    return nil
-  end
-  return doc:walk({ Plain = escape_first, Para = escape_first, Header = escape_first })
+  return nil
 end
 
 -- Typst: a `#set enum(numbering: "a.")` written for a lettered list also numbers the lists
@@ -520,58 +514,62 @@ local function enum_pattern(attrs)
   if attrs.delimiter == "TwoParens" then return "(" .. sym .. ")" end
   return sym .. "."
 end
-local function typst_nested_enums(doc)
-  if not IS_TYPST then return doc end
-  return doc:walk({
-    OrderedList = function(list)
-      for _, item in ipairs(list.content) do
-        local i = 1
-        while i <= #item do
-          local b = item[i]
-          if b.t == "OrderedList" then
-            item:insert(i, raw_typst('#set enum(numbering: "' .. enum_pattern(b.listAttributes)
-              .. '", start: ' .. tostring(b.listAttributes.start or 1) .. ')'))
-            i = i + 1
-          end
-          i = i + 1
-        end
+local function typst_nested_enums(list)
+  for _, item in ipairs(list.content) do
+    local i = 1
+    while i <= #item do
+      local b = item[i]
+      if b.t == "OrderedList" then
+        item:insert(i, raw_typst('#set enum(numbering: "' .. enum_pattern(b.listAttributes)
+          .. '", start: ' .. tostring(b.listAttributes.start or 1) .. ')'))
+        i = i + 1
       end
-      return list
+      i = i + 1
+    end
+  end
+  return list
+end
+
+-- Typst: figures (charts) span the text width unless the Markdown gives a width.
+local function typst_figure_width(fig)
+  return fig:walk({
+    Image = function(img)
+      if img.attributes.width == nil and img.attributes.height == nil then
+        img.attributes.width = "100%"
+      end
+      return img
     end,
   })
 end
 
-local function fix_images(doc, base)
-  if not IS_TYPST then return doc end
-  -- Figures (charts) span the text width unless the Markdown gives a width.
-  doc = doc:walk({
-    Figure = function(fig)
-      return fig:walk({
-        Image = function(img)
-          if img.attributes.width == nil and img.attributes.height == nil then
-            img.attributes.width = "100%"
-          end
-          return img
-        end,
-      })
-    end,
-  })
-  if base == nil then return doc end
-  return doc:walk({
-    Image = function(img)
-      local src = img.src
-      if src:match("^%a[%w+.-]*:") and not src:match("^file:") then
-        -- Remote/data images cannot be read by the typst compiler: show the description.
-        return pandoc.Emph(img.caption)
-      end
-      src = src:gsub("^file://", "")
-      if src:sub(1, 1) ~= "/" then
-        src = base:gsub("/+$", "") .. "/" .. src
-      end
-      img.src = src
-      return img
-    end,
-  })
+-- Typst: relative image paths made absolute (the PDF is compiled with root "/").
+local function typst_image_path(base)
+  return function(img)
+    local src = img.src
+    if src:match("^%a[%w+.-]*:") and not src:match("^file:") then
+      -- Remote/data images cannot be read by the typst compiler: show the description.
+      return pandoc.Emph(img.caption)
+    end
+    src = src:gsub("^file://", "")
+    if src:sub(1, 1) ~= "/" then
+      src = base:gsub("/+$", "") .. "/" .. src
+    end
+    img.src = src
+    return img
+  end
+end
+
+local function format_fixes(resource_dir, text_width_cm)
+  local filter = { Table = tidy_table }
+  if IS_TYPST then
+    filter.Plain, filter.Para, filter.Header = typst_escape_first, typst_escape_first, typst_escape_first
+    filter.OrderedList = typst_nested_enums
+    filter.Figure = typst_figure_width
+    if resource_dir ~= nil then filter.Image = typst_image_path(resource_dir) end
+  elseif IS_DOCX and text_width_cm ~= nil then
+    filter.Figure = docx_figure_width(text_width_cm)
+  end
+  return filter
 end
 
 function Pandoc(doc)
@@ -619,15 +617,10 @@ function Pandoc(doc)
   -- 4. Format-specific rendering of the custom divs, tables and images.
   local resource_dir = meta_string(meta, "lkj-resource-dir", nil)
   local text_width = tonumber(meta_string(meta, "lkj-text-width-cm", ""))
+  local fixes = format_fixes(resource_dir, text_width)
   local function render_blocks(bs)
-    local d = pandoc.Pandoc(bs, meta)
-    d = transform_blocks(d)
-    d = tidy_tables(d)
-    d = typst_escape_markers(d)
-    d = typst_nested_enums(d)
-    d = fix_images(d, resource_dir)
-    d = docx_figure_widths(d, text_width)
-    return d.blocks
+    -- The custom divs first: what they become (signature lines, cover text) gets the fixes too.
+    return transform_blocks(pandoc.Pandoc(bs, meta)):walk(fixes).blocks
   end
   local body = render_blocks(blocks)
   local rendered_cover = cover and render_blocks({ cover }) or nil
