@@ -21,12 +21,15 @@ Why it is safe to leave running:
   refused.
 * It ends after :data:`IDLE_S` seconds without a report; ``lkj daemon stop`` ends it now;
   ``LKJ_DAEMON=0`` switches it off. Only on Linux (it forks).
-* Ctrl+C (and SIGTERM/SIGHUP) on ``lkj report`` are passed to the report; if ``lkj report``
-  goes away, its report is stopped. Either way the report's own rule holds: nothing is
-  published unless every step succeeded.
+* Ctrl+C (and SIGTERM/SIGHUP, unless ``lkj report`` ignores them, as under ``nohup``) on
+  ``lkj report`` are passed to the report; if ``lkj report`` or the standby goes away, the
+  report is stopped. Either way the report's own rule holds: nothing is published unless every
+  step succeeded.
+* A report runs once: a caller that stopped waiting (the standby did not answer within
+  :data:`STARTED_S`) runs it itself, and the standby drops the request when it gets to it.
 
-If anything about the standby fails before the report has started, ``lkj report`` simply runs
-the report itself (cold).
+A standby listens only once it is warm; until then, and whenever anything about the standby
+fails before the report has started, ``lkj report`` simply runs the report itself (cold).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ ENV_DIR = "LKJ_DAEMON_DIR"         # where sockets live (tests); default: a priv
 ENV_IDLE = "LKJ_DAEMON_IDLE"       # seconds without a report before the standby ends
 IDLE_S = 900                       # 15 minutes: an analyst's edit-and-rebuild rhythm
 CHECK_S = 20                       # how often a standby looks whether lkj's files changed
-STARTED_S = 60                     # longest wait for a standby to take a report on
+STARTED_S = 10                     # longest wait for a (listening, so warm) standby to answer
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 # Read when modules are imported (or by libraries the standby has loaded): a standby started
@@ -55,7 +58,7 @@ FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # Everything else in the environment is read while the report runs, in its fork, and is
 # simply the caller's.
 _ENV_PREFIXES = ("PYTHON", "LKJ_", "MPL", "JUPYTER", "IPYTHON", "OPENBLAS", "OMP_", "MKL_",
-                 "LC_", "XDG_")
+                 "LC_", "XDG_", "LD_", "MALLOC_")
 _ENV_NAMES = {"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "VIRTUAL_ENV"}
 _ENV_IGNORED = {ENV_SWITCH, ENV_DIR, ENV_IDLE, "LKJ_ROOT", "LKJ_DEBUG", "LKJ_EXECUTOR",
                 "XDG_SESSION_ID", "XDG_VTNR"}
@@ -155,6 +158,9 @@ class _Lines:
             return None
 
 
+CANCELLED = "Dibatalkan. Laporan lama di reports/ tidak diubah."
+
+
 def run_report(argv: list[str]) -> int | None:
     """Run ``lkj <argv>`` in the standby; its exit code, or None when there is no standby to
     run it (the caller then runs the report itself)."""
@@ -165,37 +171,56 @@ def run_report(argv: list[str]) -> int | None:
             os.fstat(fd)
         path = socket_path(fingerprint())
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(STARTED_S)
         sock.connect(str(path))
     except OSError:
         return None
+    # Signals this `lkj` ignores (nohup, trap '' HUP) are ignored by its report too.
+    ignored = [int(s) for s in FORWARDED if signal.getsignal(s) == signal.SIG_IGN]
     with sock:
         request = json.dumps({"argv": list(argv), "cwd": os.getcwd(), "env": dict(os.environ),
-                              "umask": _umask()}).encode("utf-8", "surrogateescape")
+                              "umask": _umask(), "ignored": ignored}
+                             ).encode("utf-8", "surrogateescape")
+        lines = _Lines(sock)
         try:
             socket.send_fds(sock, [struct.pack("!I", len(request)) + request], [0, 1, 2])
+            started = lines.next()  # None after STARTED_S: a stuck standby never gets it
         except OSError:
             return None
-        lines = _Lines(sock)
-        sock.settimeout(STARTED_S)  # a standby still warming up answers within seconds
-        started = lines.next()
+        except KeyboardInterrupt:  # closing the socket withdraws the request (see _accept)
+            print(CANCELLED, file=sys.stderr)
+            return 130
         if not started or "started" not in started:
             return None  # it was ending, refused us, or is stuck: nothing runs for us there
         sock.settimeout(None)
+        pid = int(started["started"])
+        caught: list[int] = []
 
         def forward(signum, _frame):
+            """Ctrl+C (or SIGTERM/SIGHUP) reaches the report and what it started, as it would
+            in the terminal's process group; a second one stops waiting for it."""
+            caught.append(signum)
+            if len(caught) > 1:
+                raise KeyboardInterrupt
             try:
-                _send(sock, {"signal": int(signum)})
+                os.killpg(pid, signum)
             except OSError:
                 pass
 
-        previous = {s: signal.signal(s, forward) for s in FORWARDED}
+        previous = {s: signal.signal(s, forward) for s in FORWARDED if int(s) not in ignored}
         try:
             ended = lines.next()
+        except KeyboardInterrupt:
+            ended = None
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
     if ended and "exit" in ended:
         return int(ended["exit"])
+    if caught:
+        print(CANCELLED, file=sys.stderr)
+        return 130
+    # The standby ended under the report; the report ends with it (PR_SET_PDEATHSIG).
     print("Gagal: proses siaga lkj berhenti sebelum laporan selesai. Laporan lama di reports/ "
           "tidak diubah. Jalankan lagi perintahnya (tanpa proses siaga: LKJ_DAEMON=0).",
           file=sys.stderr)
@@ -217,9 +242,10 @@ def start_in_background(environ: dict[str, str]) -> None:
         import subprocess
 
         fp = fingerprint(environ)
-        if _listening(socket_path(fp)):
+        if _taken(socket_path(fp)):
             return
-        subprocess.Popen([sys.executable, "-m", "lkj.daemon", "serve", fp],
+        # -P: nothing from the working directory on sys.path (a cold `lkj` has none either).
+        subprocess.Popen([sys.executable, "-P", "-m", "lkj.daemon", "serve", fp],
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True,
                          cwd="/", env=environ)
@@ -227,12 +253,18 @@ def start_in_background(environ: dict[str, str]) -> None:
         pass  # no standby: the next report is simply a cold one
 
 
-def _listening(path: Path) -> bool:
-    """A standby has the socket (it may still be warming up: then it answers a little later)."""
+def _taken(path: Path) -> bool:
+    """A standby holds the lock of this socket (serving, or still warming up)."""
+    import fcntl
+
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.connect(str(path))
-        return True
+        with open(path.with_suffix(".lock"), "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return True
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            return False
     except OSError:
         return False
 
@@ -276,40 +308,49 @@ def stop_all() -> int:
 
 # ---- the standby ---------------------------------------------------------------------------
 
+_REPORT_SIGNALS = {*FORWARDED, signal.SIGCHLD}
+
+
 class _Standby:
     def __init__(self, fp: str):
         self.fp = fp
+        self.environ = dict(os.environ)  # as it was started: what the fingerprint describes
         self.path = socket_path(fp)
         self.idle_s = float(os.environ.get(ENV_IDLE) or IDLE_S)
         self.jobs: dict[int, socket.socket] = {}      # report pid → its caller's connection
         self.callers: dict[socket.socket, int] = {}
         self.last = time.monotonic()
         self.stopping = False
-        self.files = _files_digest()
+        self.served = 0
+        self.pid = os.getpid()
 
-    def bind(self) -> bool:
-        """Listen on the socket path; False when another standby already does."""
+    def lock(self) -> bool:
+        """Hold the lock of this fingerprint for life; False when another standby holds it."""
         import fcntl
 
-        self.lock = open(self.path.with_suffix(".lock"), "w")  # noqa: SIM115 - held for life
+        self.lockfile = open(self.path.with_suffix(".lock"), "a")  # noqa: SIM115
         try:
-            fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(self.lockfile, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             return False
+        return True
+
+    def listen(self) -> None:
+        """Take the socket path, once warm: until then a caller finds nobody and runs cold."""
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.path.unlink(missing_ok=True)  # a standby that died: we hold the lock now
         self.listener.bind(str(self.path))
         self.listener.listen(16)
         self.inode = self.path.stat().st_ino
-        return True
 
     def release(self) -> None:
         try:
             if self.path.stat().st_ino == self.inode:
                 self.path.unlink()
-        except OSError:
+        except (OSError, AttributeError):
             pass
-        self.listener.close()
+        if hasattr(self, "listener"):
+            self.listener.close()
 
     def serve(self) -> None:
         wake_r, wake_w = os.pipe()
@@ -323,7 +364,8 @@ class _Standby:
         sel = self.sel = selectors.DefaultSelector()
         sel.register(self.listener, selectors.EVENT_READ, "accept")
         sel.register(wake_r, selectors.EVENT_READ, "wake")
-        checked = time.monotonic()
+        files = _files_digest()
+        self.last = checked = time.monotonic()
         while True:
             for key, _ in sel.select(timeout=1.0):
                 if key.data == "accept":
@@ -336,7 +378,7 @@ class _Standby:
             now = time.monotonic()
             if now - checked > CHECK_S:
                 checked = now
-                if _files_digest() != self.files:  # lkj or a package changed: a new one is needed
+                if _files_digest() != files:  # lkj or a package changed: a new one is needed
                     self.stopping = True
             if not self.jobs and (self.stopping or now - self.last > self.idle_s):
                 return
@@ -347,20 +389,16 @@ class _Standby:
         except OSError:
             return
         conn.settimeout(10)
+        fds: list[int] = []
         try:
             creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
             _pid, uid, _gid = struct.unpack("3i", creds)
             if uid != os.getuid():
-                conn.close()
-                return
+                raise OSError("another user")
             head, fds, _flags, _addr = socket.recv_fds(conn, 65536, 3)
-        except OSError:
-            conn.close()
-            return
-        if head.startswith(b"{"):  # ping or stop, not a report
-            self._command(conn, head)
-            return
-        try:
+            if head.startswith(b"{"):  # ping or stop, not a report
+                self._command(conn, head)
+                raise OSError("answered")
             size = struct.unpack("!I", head[:4])[0]
             body = head[4:]
             while len(body) < size:
@@ -369,20 +407,29 @@ class _Standby:
                     raise OSError("connection closed")
                 body += chunk
             request = json.loads(body.decode("utf-8", "surrogateescape"))
-            if len(fds) != 3 or self.stopping:
-                raise OSError("refused")
+            if len(fds) != 3 or self.stopping or _gone(conn):
+                raise OSError("refused, or the caller gave up waiting and runs it itself")
         except (OSError, ValueError, struct.error):
             for fd in fds:
                 os.close(fd)
             conn.close()
             return
         self.last = time.monotonic()
+        # Signals stay blocked until the fork has its own handlers: a Ctrl+C that comes at once
+        # must stop the report, not reach the standby's handlers in it.
+        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, _REPORT_SIGNALS)
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the report's own process; never returns
-            self._run_report(conn, fds, request)
+            self._run_report(conn, fds, request, old_mask)
+        try:
+            os.setpgid(pid, pid)  # also here: a signal to the group may come before the fork's
+        except OSError:
+            pass
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         for fd in fds:
             os.close(fd)
         conn.settimeout(None)
+        self.served += 1
         self.jobs[pid] = conn
         self.callers[conn] = pid
         self.sel.register(conn, selectors.EVENT_READ, "caller")
@@ -397,11 +444,10 @@ class _Standby:
             if message.get("stop"):
                 self.stopping = True
             _send(conn, {"fingerprint": self.fp, "pid": os.getpid(), "reports": len(self.jobs),
-                         "idle_s": round(time.monotonic() - self.last), "stopping": self.stopping})
-        except (OSError, ValueError):
+                         "served": self.served, "idle_s": round(time.monotonic() - self.last),
+                         "stopping": self.stopping})
+        except (OSError, ValueError, AttributeError):
             pass
-        finally:
-            conn.close()
 
     def _from_caller(self, conn: socket.socket) -> None:
         pid = self.callers.get(conn)
@@ -409,24 +455,16 @@ class _Standby:
             data = conn.recv(4096)
         except OSError:
             data = b""
-        if pid is None:
+        if pid is None or data:
             return
-        if not data:  # the caller is gone (killed, terminal closed): stop its report
-            self.sel.unregister(conn)
-            self._signal(pid, signal.SIGTERM)
-            return
-        for line in data.splitlines():
-            try:
-                signum = int(json.loads(line).get("signal", 0))
-            except (ValueError, AttributeError, TypeError):
-                continue
-            if signum in [int(s) for s in FORWARDED]:
-                self._signal(pid, signum)
+        # The caller is gone (killed, terminal closed): stop its report.
+        self.sel.unregister(conn)
+        self._signal(pid, signal.SIGTERM)
 
     @staticmethod
     def _signal(pid: int, signum: int) -> None:
         try:
-            os.killpg(pid, signum)  # the report and what it started (pandoc, typst, charts)
+            os.killpg(pid, signum)  # the report and what it started (pandoc, typst)
         except OSError:
             pass
 
@@ -454,31 +492,30 @@ class _Standby:
             conn.close()
             self.last = time.monotonic()
 
-    def _run_report(self, conn: socket.socket, fds: list[int], request: dict) -> None:
+    def _run_report(self, conn: socket.socket, fds: list[int], request: dict, mask) -> None:
         """In the fork: become the caller's ``lkj report`` and end with its exit code."""
         code = 1
         try:
             os.setpgid(0, 0)  # a group of its own: the caller's signals reach all of it
+            _die_with_parent(self.pid)
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            ignored = {int(s) for s in request.get("ignored", ())}
             for s in FORWARDED:  # stopped the way Ctrl+C stops it: cleaned up, nothing published
-                signal.signal(s, signal.default_int_handler)
+                signal.signal(s, signal.SIG_IGN if int(s) in ignored else signal.default_int_handler)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             self.sel.close()
             for fd in self.wake:
                 os.close(fd)
             self.listener.close()
-            self.lock.close()
+            self.lockfile.close()
             for other in self.callers:
                 other.close()
             conn.close()  # only the standby speaks to the caller
             for target, fd in enumerate(fds):
                 os.dup2(fd, target)
                 os.close(fd)
-            sys.stdin = open(0, encoding=sys.__stdin__.encoding, closefd=False)  # noqa: SIM115
-            for name, fd in (("stdout", 1), ("stderr", 2)):
-                old = getattr(sys, f"__{name}__")
-                setattr(sys, name, open(fd, "w", encoding=old.encoding, errors=old.errors,  # noqa: SIM115
-                                        buffering=1 if os.isatty(fd) else -1, closefd=False))
+            _own_streams()
             os.environ.clear()
             os.environ.update(request["env"])
             time.tzset()
@@ -487,8 +524,12 @@ class _Standby:
             sys.argv = ["lkj", *request["argv"]]
             from lkj import cli
             code = cli.main(list(request["argv"]))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except SystemExit as exc:  # as the interpreter ends on it
+            if exc.code is None or isinstance(exc.code, int):
+                code = exc.code or 0
+            else:
+                print(exc.code, file=sys.stderr)
+                code = 1
         except KeyboardInterrupt:
             code = 130
         except BaseException:  # noqa: BLE001 - whatever happens, the fork must end here
@@ -503,21 +544,64 @@ class _Standby:
                 os._exit(code)
 
 
+def _die_with_parent(parent: int) -> None:
+    """A report whose standby is gone stops (SIGTERM, as when its caller goes): nobody would
+    tell the caller how it ended, and a second run of the same report could start meanwhile."""
+    try:
+        import ctypes
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it ended before prctl took effect
+        os._exit(1)
+
+
+def _own_streams() -> None:
+    """sys.stdin/stdout/stderr on the caller's descriptors 0–2, buffered as Python buffers them
+    when it starts with those (stderr and terminals by line, -u/PYTHONUNBUFFERED unbuffered)."""
+    sys.stdin = open(0, encoding=sys.__stdin__.encoding, closefd=False)  # noqa: SIM115
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        old = getattr(sys, f"__{name}__")
+        stream = open(fd, "w", encoding=old.encoding, errors=old.errors,  # noqa: SIM115
+                      closefd=False)
+        stream.reconfigure(line_buffering=name == "stderr" or os.isatty(fd),
+                           write_through=old.write_through)  # -u, PYTHONUNBUFFERED
+        setattr(sys, name, stream)
+
+
+def _gone(conn: socket.socket) -> bool:
+    """The caller closed its end (it stopped waiting for us): nothing to run for it."""
+    timeout = conn.gettimeout()
+    conn.setblocking(False)  # with a timeout set, recv would first wait for data to come
+    try:
+        return conn.recv(1, socket.MSG_PEEK) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    finally:
+        conn.settimeout(timeout)
+
+
 def serve(fp: str) -> None:
     """The standby: import and warm up once, then serve reports until idle (see module doc)."""
     import gc
 
     standby = _Standby(fp)
-    if not standby.bind():
+    if not standby.lock():
         return  # another standby with this fingerprint is running or starting
     try:
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(var, "1")  # as lkj.cli does, before numpy loads
         from lkj import batch
         batch.warm_up()
+        if fingerprint(standby.environ) != fp:
+            return  # lkj changed while it was starting: it would run other code than asked for
         gc.collect()
         gc.freeze()  # shared with every fork, never copied by their collector
         _release_free_memory()
+        standby.listen()
         standby.serve()
     finally:
         standby.release()

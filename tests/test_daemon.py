@@ -68,6 +68,11 @@ def _wait_for_standby(env: dict, timeout: float = 60) -> list:
     raise AssertionError("no standby came up")
 
 
+def _served(env: dict) -> int:
+    """Reports the test's standby has taken on so far."""
+    return sum(status["served"] for _path, status in _standbys(env))
+
+
 def _standbys(env: dict) -> list:
     saved = {k: os.environ.get(k) for k in ("LKJ_DAEMON_DIR",)}
     os.environ["LKJ_DAEMON_DIR"] = env["LKJ_DAEMON_DIR"]
@@ -99,8 +104,10 @@ def warm(tmp_path_factory):
 
 
 def test_a_cold_report_leaves_a_standby_that_makes_the_same_report(warm):
+    served = _served(warm["env"])
     proc, client_cpu = _lkj(REPORT, warm["root"], warm["env"])
     assert proc.returncode == 0, proc.stderr
+    assert _served(warm["env"]) == served + 1
     assert _hashes(warm["root"]) == warm["cold"]  # HTML, PDF, DOCX byte for byte
     # The same message as a cold run, line for line but the duration.
     strip = lambda text: [l for l in text.splitlines() if "selesai dalam" not in l]  # noqa: E731
@@ -122,16 +129,19 @@ def test_bad_input_through_the_standby_names_file_row_and_column(warm, tmp_path)
     cells[2] = "dua juta"  # pagu
     lines[1] = ";".join(cells)
     csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    served = _served(warm["env"])
     proc, client_cpu = _lkj(REPORT, root, warm["env"])
+    assert _served(warm["env"]) == served + 1  # it was the standby that said so
     assert proc.returncode == 1
     assert "anggaran.csv, baris 2, kolom 'pagu'" in proc.stderr and "dua juta" in proc.stderr
     assert "laporan lama (bila ada) tidak diubah" in proc.stderr
     assert _hashes(root) == before
-    assert client_cpu < 0.5  # it was the standby that said so
 
 
 def test_a_wrong_command_line_gets_the_usual_message_and_exit_code(warm):
+    served = _served(warm["env"])
     proc, _ = _lkj(["report", "--kec"], warm["root"], warm["env"])
+    assert _served(warm["env"]) == served + 1
     assert proc.returncode == 2
     assert "--kec perlu diberi nilai" in proc.stderr
 
@@ -139,13 +149,9 @@ def test_a_wrong_command_line_gets_the_usual_message_and_exit_code(warm):
 @pytest.mark.parametrize("how", ["ctrl-c", "terminal killed"])
 def test_stopping_lkj_stops_its_report_and_publishes_nothing(warm, tmp_path, how):
     root = _project(tmp_path)
-    proc = subprocess.Popen([str(LKJ), *REPORT], cwd=root, env=warm["env"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # Wait until the report is under way (its private work directory exists), then stop.
-    end = time.monotonic() + 60
-    while not any((root / "build").glob(f"{SLUG}-*")) and time.monotonic() < end:
-        time.sleep(0.02)
-    assert any((root / "build").glob(f"{SLUG}-*")), "the report never started"
+    served = _served(warm["env"])
+    proc = _under_way(root, warm["env"])
+    assert _served(warm["env"]) == served + 1
     proc.send_signal(signal.SIGINT if how == "ctrl-c" else signal.SIGKILL)
     out, err = proc.communicate(timeout=60)
     if how == "ctrl-c":
@@ -159,9 +165,74 @@ def test_stopping_lkj_stops_its_report_and_publishes_nothing(warm, tmp_path, how
     assert not (root / OUT).exists()
 
 
+def _under_way(root: Path, env: dict, **popen) -> subprocess.Popen:
+    """`lkj report` started, once its report is under way (its private work directory exists)."""
+    proc = subprocess.Popen([str(LKJ), *REPORT], cwd=root, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **popen)
+    end = time.monotonic() + 60
+    while not any((root / "build").glob(f"{SLUG}-*")) and time.monotonic() < end:
+        time.sleep(0.02)
+    assert any((root / "build").glob(f"{SLUG}-*")), "the report never started"
+    return proc
+
+
+def test_a_report_whose_standby_dies_stops_and_publishes_nothing(warm, tmp_path):
+    root = _project(tmp_path)
+    proc = _under_way(root, warm["env"])
+    [(_path, status)] = _standbys(warm["env"])
+    os.kill(status["pid"], signal.SIGKILL)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "proses siaga lkj berhenti" in err
+    time.sleep(3)  # long enough for the report to have published, had it gone on
+    assert not (root / OUT).exists()
+    end = time.monotonic() + 30
+    while any((root / "build").glob(f"{SLUG}-*")) and time.monotonic() < end:
+        time.sleep(0.1)
+    assert not any((root / "build").glob(f"{SLUG}-*"))
+    # The next report starts a new standby, as after any cold report.
+    again, _ = _lkj(REPORT, root, warm["env"])
+    assert again.returncode == 0, again.stderr
+    _wait_for_standby(warm["env"])
+
+
+def test_a_signal_lkj_ignores_is_ignored_by_its_report(warm, tmp_path):
+    """`nohup make report …`: closing the terminal must not stop the report."""
+    root = _project(tmp_path)
+    proc = _under_way(root, warm["env"],
+                      preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    proc.send_signal(signal.SIGHUP)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert (root / OUT / f"{SLUG}.pdf").is_file()
+
+
+def test_a_request_the_caller_gave_up_on_is_not_run_later(warm, tmp_path, monkeypatch):
+    """A standby that does not answer in time (here: stopped) gets the report withdrawn; the
+    caller runs it itself. When the standby goes on, it must not run the report a second time."""
+    [(_path, status)] = _standbys(warm["env"])
+    served = status["served"]
+    for key in ("LKJ_DAEMON", "LKJ_DAEMON_DIR"):
+        monkeypatch.setenv(key, warm["env"][key])
+    monkeypatch.setattr(daemon, "STARTED_S", 1)
+    monkeypatch.chdir(_project(tmp_path))
+    os.kill(status["pid"], signal.SIGSTOP)
+    try:
+        assert daemon.run_report(REPORT) is None  # the caller runs it itself
+    finally:
+        os.kill(status["pid"], signal.SIGCONT)
+    time.sleep(1)
+    assert _served(warm["env"]) == served
+    assert not (tmp_path / "build").exists() and not (tmp_path / OUT).exists()
+
+
 def test_switched_off_with_LKJ_DAEMON_0(tmp_path, monkeypatch):
     monkeypatch.setenv("LKJ_DAEMON", "0")
     monkeypatch.setenv("LKJ_DAEMON_DIR", str(tmp_path))
+
+    def no_process(*args, **kwargs):
+        raise AssertionError(f"started a process: {args}")
+
+    monkeypatch.setattr(subprocess, "Popen", no_process)
     assert not daemon.enabled()
     assert daemon.run_report(REPORT) is None  # the caller runs the report itself
     daemon.start_in_background(dict(os.environ))
@@ -198,12 +269,14 @@ def test_the_fingerprint_follows_code_and_import_time_environment(tmp_path, monk
 def test_an_idle_standby_ends_itself(tmp_path):
     sockets = tmp_path / "siaga"
     sockets.mkdir(mode=0o700)
-    env = _env(sockets, LKJ_DAEMON_IDLE="1")
+    env = _env(sockets, LKJ_DAEMON_IDLE="4")
     fp = daemon.fingerprint(env)
-    proc = subprocess.Popen([sys.executable, "-m", "lkj.daemon", "serve", fp], env=env,
+    proc = subprocess.Popen([sys.executable, "-P", "-m", "lkj.daemon", "serve", fp], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        assert proc.wait(timeout=90) == 0, proc.stderr.read()
+        [(_path, status)] = _wait_for_standby(env)  # up, warm, and waiting for reports
+        assert status["served"] == 0 and status["fingerprint"] == fp
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()
