@@ -30,6 +30,7 @@ TAHUN ?= $(lastword $(sort $(foreach d,$(wildcard data/raw/$(KEC)/*/$(UNIT)/tw$(
 
 RAW_DIR := data/raw/$(KEC)/$(TAHUN)/$(UNIT)/tw$(TW)
 PROC_DIR := data/processed/$(KEC)/$(TAHUN)/$(UNIT)/tw$(TW)
+_comma := ,
 OUT := reports/$(KEC)/$(TAHUN)/tw$(TW)/lkj-$(KEC)-$(TAHUN)-tw$(TW)-$(UNIT)
 # Earlier quarters of the same year feed the quarterly trend, so they are inputs too.
 QUARTER_DIRS := $(if $(TW),$(wildcard $(foreach t,$(wordlist 1,$(TW),1 2 3 4),data/raw/$(KEC)/$(TAHUN)/$(UNIT)/tw$(t))))
@@ -75,7 +76,8 @@ report: $(VENV_OK)
 	$(call need_params,report)
 	@$(LKJ) report $(REPORT_ARGS)   # reports the missing data folder in plain words
 else
-report: $(OUT).html
+# Every format asked for: a report whose PDF was deleted is built again.
+report: $(addprefix $(OUT).,$(subst $(_comma), ,$(FORMATS)))
 endif
 
 # One `lkj report` process validates, writes data/processed, renders and refreshes the portal

@@ -125,6 +125,10 @@ def test_make_report_builds_then_does_nothing_until_a_raw_file_changes(make_proj
         second = _make(make_project, "report")
         assert second.returncode == 0 and "lkj" not in second.stdout
         assert out.stat().st_mtime_ns == stamp
+        # Every format is a target: a deleted DOCX is made again (not just the HTML).
+        out.with_suffix(".docx").unlink()
+        assert _make(make_project, "-q", "report").returncode == 1
+        assert _make(make_project, "-q", "report", "FORMATS=html,pdf").returncode == 0
         raw = make_project / "data/raw/candipuro/2023/camat/tw2/anggaran.csv"
         os.utime(raw)
         assert _make(make_project, "-q", "report").returncode == 1   # needs a rebuild
