@@ -194,8 +194,7 @@ class _Child:
             self._run(root, _report_argv(rid, engine, formats))
 
     def _run(self, root: Path, argv: list[str]) -> None:
-        code = 1
-        try:
+        def report() -> int:
             for fd, path in ((1, self.out), (2, self.err)):
                 f = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
                 os.dup2(f, fd)
@@ -210,19 +209,9 @@ class _Child:
             # While other reports wait, every core already builds one; the last report has
             # a core to itself as the others end, and draws its charts on it.
             pipeline.CHARTS_IN_BACKGROUND = self.charts_in_background
-            code = cli.main(argv)
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        except BaseException:  # noqa: BLE001 - whatever happens, the child must end here
-            import traceback
-            traceback.print_exc()
-            code = 1
-        finally:
-            try:
-                sys.stdout.flush()
-                sys.stderr.flush()
-            finally:
-                os._exit(code)
+            return cli.main(argv)
+
+        execute.finish_fork(report)
 
     def poll(self) -> Outcome | None:
         pid, status = os.waitpid(self.pid, os.WNOHANG)

@@ -494,8 +494,7 @@ class _Standby:
 
     def _run_report(self, conn: socket.socket, fds: list[int], request: dict, mask) -> None:
         """In the fork: become the caller's ``lkj report`` and end with its exit code."""
-        code = 1
-        try:
+        def report() -> int:
             os.setpgid(0, 0)  # a group of its own: the caller's signals reach all of it
             _die_with_parent(self.pid)
             signal.set_wakeup_fd(-1)
@@ -523,25 +522,10 @@ class _Standby:
             os.chdir(request["cwd"])
             sys.argv = ["lkj", *request["argv"]]
             from lkj import cli
-            code = cli.main(list(request["argv"]))
-        except SystemExit as exc:  # as the interpreter ends on it
-            if exc.code is None or isinstance(exc.code, int):
-                code = exc.code or 0
-            else:
-                print(exc.code, file=sys.stderr)
-                code = 1
-        except KeyboardInterrupt:
-            code = 130
-        except BaseException:  # noqa: BLE001 - whatever happens, the fork must end here
-            import traceback
-            traceback.print_exc()
-            code = 1
-        finally:
-            try:
-                sys.stdout.flush()
-                sys.stderr.flush()
-            finally:
-                os._exit(code)
+            return cli.main(list(request["argv"]))
+
+        from lkj.execute import finish_fork
+        finish_fork(report)
 
 
 def _die_with_parent(parent: int) -> None:

@@ -30,7 +30,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, NoReturn
 
 from lkj.errors import LkjError
 
@@ -86,6 +86,31 @@ def can_fork() -> bool:
     """Whether this process may fork helpers (a copy of itself with everything imported): on
     Linux. macOS forbids it for some system libraries once they are loaded; Windows has no fork."""
     return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def finish_fork(body: Callable[[], int | None]) -> NoReturn:
+    """In a forked child (a report of `lkj all`, or of the standby): run ``body`` and end this
+    process as the interpreter would end on it — its exit code, SystemExit's code or message,
+    130 after Ctrl+C, 1 with the traceback after anything else — without the parent's cleanup."""
+    code = 1
+    try:
+        code = body() or 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+    except KeyboardInterrupt:
+        code = 130
+    except BaseException:  # noqa: BLE001 - whatever happens, the fork must end here
+        import traceback
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
 
 
 def choose_executor(requested: str | None = None) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import resource
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import copy_project
 
 from lkj import daemon
 
@@ -29,14 +29,6 @@ SLUG = "lkj-candipuro-2023-tw2-camat"
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only (fork)")]
-
-
-def _project(base: Path) -> Path:
-    for name in ("data/raw/candipuro", "notebooks", "_quarto.yml"):
-        src, dst = ROOT / name, base / name
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(src, dst) if src.is_dir() else shutil.copyfile(src, dst)
-    return base
 
 
 def _env(sockets: Path, **extra: str) -> dict[str, str]:
@@ -89,11 +81,11 @@ def warm(tmp_path_factory):
     sockets = tmp_path_factory.mktemp("siaga")
     sockets.chmod(0o700)
     env = _env(sockets)
-    cold_root = _project(tmp_path_factory.mktemp("cold"))
+    cold_root = copy_project(tmp_path_factory.mktemp("cold"))
     cold, cold_cpu = _lkj(REPORT, cold_root, env)
     assert cold.returncode == 0, cold.stderr
     _wait_for_standby(env)
-    root = _project(tmp_path_factory.mktemp("warm"))
+    root = copy_project(tmp_path_factory.mktemp("warm"))
     yield {"env": env, "root": root, "cold": _hashes(cold_root), "cold_out": cold,
            "cold_cpu": cold_cpu}
     subprocess.run([str(LKJ), "daemon", "stop"], env=env, capture_output=True, timeout=60)
@@ -119,7 +111,7 @@ def test_a_cold_report_leaves_a_standby_that_makes_the_same_report(warm):
 
 
 def test_bad_input_through_the_standby_names_file_row_and_column(warm, tmp_path):
-    root = _project(tmp_path)
+    root = copy_project(tmp_path)
     good, _ = _lkj(REPORT, root, warm["env"])
     assert good.returncode == 0, good.stderr
     before = _hashes(root)
@@ -148,7 +140,7 @@ def test_a_wrong_command_line_gets_the_usual_message_and_exit_code(warm):
 
 @pytest.mark.parametrize("how", ["ctrl-c", "terminal killed"])
 def test_stopping_lkj_stops_its_report_and_publishes_nothing(warm, tmp_path, how):
-    root = _project(tmp_path)
+    root = copy_project(tmp_path)
     served = _served(warm["env"])
     proc = _under_way(root, warm["env"])
     assert _served(warm["env"]) == served + 1
@@ -177,7 +169,7 @@ def _under_way(root: Path, env: dict, **popen) -> subprocess.Popen:
 
 
 def test_a_report_whose_standby_dies_stops_and_publishes_nothing(warm, tmp_path):
-    root = _project(tmp_path)
+    root = copy_project(tmp_path)
     proc = _under_way(root, warm["env"])
     [(_path, status)] = _standbys(warm["env"])
     os.kill(status["pid"], signal.SIGKILL)
@@ -197,7 +189,7 @@ def test_a_report_whose_standby_dies_stops_and_publishes_nothing(warm, tmp_path)
 
 def test_a_signal_lkj_ignores_is_ignored_by_its_report(warm, tmp_path):
     """`nohup make report …`: closing the terminal must not stop the report."""
-    root = _project(tmp_path)
+    root = copy_project(tmp_path)
     proc = _under_way(root, warm["env"],
                       preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
     proc.send_signal(signal.SIGHUP)
@@ -214,7 +206,7 @@ def test_a_request_the_caller_gave_up_on_is_not_run_later(warm, tmp_path, monkey
     for key in ("LKJ_DAEMON", "LKJ_DAEMON_DIR"):
         monkeypatch.setenv(key, warm["env"][key])
     monkeypatch.setattr(daemon, "STARTED_S", 1)
-    monkeypatch.chdir(_project(tmp_path))
+    monkeypatch.chdir(copy_project(tmp_path))
     os.kill(status["pid"], signal.SIGSTOP)
     try:
         assert daemon.run_report(REPORT) is None  # the caller runs it itself
