@@ -344,11 +344,14 @@ class _Standby:
         self.inode = self.path.stat().st_ino
 
     def release(self) -> None:
-        try:
-            if self.path.stat().st_ino == self.inode:
-                self.path.unlink()
-        except (OSError, AttributeError):
-            pass
+        """Remove our socket and lock file (not a successor's), then stop listening."""
+        for path, ino in ((self.path, getattr(self, "inode", None)),
+                          (self.path.with_suffix(".lock"), os.fstat(self.lockfile.fileno()).st_ino)):
+            try:
+                if path.stat().st_ino == ino:
+                    path.unlink()
+            except OSError:
+                pass
         if hasattr(self, "listener"):
             self.listener.close()
 
