@@ -362,87 +362,62 @@ def stages(project: Path, engine: str, reps: int, log) -> list[Figure]:
 def single_report(project: Path, engine: str, reps: int, log, kernel_reps: int) -> dict:
     figs: dict[str, Figure] = {}
     hashes = []
+    lkj, make = report_cmd(KEC, engine), make_cmd(engine)
+    narasi = project / "data/raw" / KEC / synth.PERIOD / "narasi" / "kata_pengantar.md"
+    original = narasi.read_text(encoding="utf-8")
 
-    fig = figs["e2e"] = Figure("Satu laporan dari awal: `lkj report` (HTML + PDF + DOCX), "
-                               "tanpa proses siaga (LKJ_DAEMON=0)")
-    for _ in range(reps):
-        clean(project, KEC)
-        fig.runs.append(measure([report_cmd(KEC, engine)], project))
-        hashes.append(output_hashes(project))
-    log(fig)
+    def from_clean(key: str, label: str, cmd: list[str], n: int = reps, **how) -> Figure:
+        """``cmd`` n times, each from a clean state; the outputs' hashes are kept."""
+        fig = figs[key] = Figure(label)
+        for _ in range(n):
+            clean(project, KEC)
+            fig.runs.append(measure([cmd], project, **how))
+            hashes.append(output_hashes(project))
+        return fig
+
+    def after_narasi_edit(key: str, label: str, note: str, env: dict | None = None) -> Figure:
+        fig = figs[key] = Figure(label)
+        for i in range(reps):
+            narasi.write_text(original.rstrip("\n") + f"\n\n{note} ke-{i + 1}.\n",
+                              encoding="utf-8")
+            fig.runs.append(measure([make], project, env=env))
+        narasi.write_text(original, encoding="utf-8")
+        return fig
+
+    log(from_clean("e2e", "Satu laporan dari awal: `lkj report` (HTML + PDF + DOCX), "
+                          "tanpa proses siaga (LKJ_DAEMON=0)", lkj))
 
     # What an analyst gets from the second report on: a standby has imported everything.
     standby = start_standby(project, engine)
     warm = _env(LKJ_DAEMON="1")
-    fig = figs["e2e_warm"] = Figure("Satu laporan dari awal: `lkj report`, dengan proses siaga "
-                                    "(laporan kedua dan seterusnya)")
-    for _ in range(reps):
-        clean(project, KEC)
-        fig.runs.append(measure([report_cmd(KEC, engine)], project, env=warm))
-        hashes.append(output_hashes(project))
-    log(fig)
-    fig = figs["make_warm"] = Figure("Satu laporan dari awal: `make report`, dengan proses siaga")
-    for _ in range(reps):
-        clean(project, KEC)
-        fig.runs.append(measure([make_cmd(engine)], project, env=warm))
-        hashes.append(output_hashes(project))
-    log(fig)
-    fig = figs["memory_warm"] = Figure("Memori dengan proses siaga (PSS: proses siaga + laporan)")
-    for _ in range(2):
-        clean(project, KEC)
-        fig.runs.append(measure([report_cmd(KEC, engine)], project, env=warm, memory="pss",
-                                extra_pid=standby))
-        hashes.append(output_hashes(project))
-    narasi = project / "data/raw" / KEC / synth.PERIOD / "narasi" / "kata_pengantar.md"
-    original = narasi.read_text(encoding="utf-8")
-    fig = figs["narasi_warm"] = Figure("`make report` setelah satu berkas narasi disunting, "
-                                       "dengan proses siaga")
-    for i in range(reps):
-        narasi.write_text(original.rstrip("\n") + f"\n\nCatatan siaga ke-{i + 1}.\n",
-                          encoding="utf-8")
-        fig.runs.append(measure([make_cmd(engine)], project, env=warm))
-    narasi.write_text(original, encoding="utf-8")
-    log(fig)
+    log(from_clean("e2e_warm", "Satu laporan dari awal: `lkj report`, dengan proses siaga "
+                               "(laporan kedua dan seterusnya)", lkj, env=warm))
+    log(from_clean("make_warm", "Satu laporan dari awal: `make report`, dengan proses siaga",
+                   make, env=warm))
+    from_clean("memory_warm", "Memori dengan proses siaga (PSS: proses siaga + laporan)", lkj,
+               n=2, env=warm, memory="pss", extra_pid=standby)
+    log(after_narasi_edit("narasi_warm", "`make report` setelah satu berkas narasi disunting, "
+                                         "dengan proses siaga", "Catatan siaga", env=warm))
     stop_standby()
 
-    fig = figs["memory"] = Figure("Memori: `lkj report` diukur terpisah (PSS, pohon proses)")
-    for _ in range(2):
-        clean(project, KEC)
-        fig.runs.append(measure([report_cmd(KEC, engine)], project, memory="pss"))
-        hashes.append(output_hashes(project))
-
+    from_clean("memory", "Memori: `lkj report` diukur terpisah (PSS, pohon proses)", lkj, n=2,
+               memory="pss")
     if kernel_reps:
-        fig = figs["kernel"] = Figure("Sama, notebook di kernel Jupyter terpisah "
-                                      "(LKJ_EXECUTOR=kernel, cara lama)")
-        for _ in range(kernel_reps):
-            clean(project, KEC)
-            fig.runs.append(measure([report_cmd(KEC, engine)], project,
-                                    env=_env(LKJ_EXECUTOR="kernel")))
-            hashes.append(output_hashes(project))
-        log(fig)
-
-    fig = figs["make"] = Figure("Satu laporan dari awal: `make report`, tanpa proses siaga")
-    for _ in range(reps):
-        clean(project, KEC)
-        fig.runs.append(measure([make_cmd(engine)], project))
-        hashes.append(output_hashes(project))
-    log(fig)
+        log(from_clean("kernel", "Sama, notebook di kernel Jupyter terpisah "
+                                 "(LKJ_EXECUTOR=kernel, cara lama)", lkj, n=kernel_reps,
+                       env=_env(LKJ_EXECUTOR="kernel")))
+    log(from_clean("make", "Satu laporan dari awal: `make report`, tanpa proses siaga", make))
 
     fig = figs["noop"] = Figure("`make report` lagi tanpa perubahan")
     for _ in range(reps):
-        run = measure([make_cmd(engine)], project)
+        run = measure([make], project)
         if "lkj" in run.stdout:
             raise SystemExit("make report tanpa perubahan ternyata membangun ulang:\n" + run.stdout)
         fig.runs.append(run)
     log(fig)
 
-    fig = figs["narasi"] = Figure("`make report` setelah satu berkas narasi disunting")
-    for i in range(reps):
-        narasi.write_text(original.rstrip("\n") + f"\n\nCatatan revisi ke-{i + 1}.\n",
-                          encoding="utf-8")
-        fig.runs.append(measure([make_cmd(engine)], project))
-    narasi.write_text(original, encoding="utf-8")
-    log(fig)
+    log(after_narasi_edit("narasi", "`make report` setelah satu berkas narasi disunting",
+                          "Catatan revisi"))
     figs["identical"] = all(h == hashes[0] for h in hashes) and bool(hashes[0])
     figs["hashes"] = hashes[0]
     return figs

@@ -48,9 +48,10 @@ def discover(root: Path, tw: int, tahun: int | None = None) -> tuple[int, list[R
 
 
 def _code_files(root: Path) -> list[Path]:
-    pkg = Path(__file__).resolve().parent
-    files = [*pkg.glob("*.py"), *(p for p in (pkg / "templates").rglob("*") if p.is_file())]
-    files += [root / n for n in ("pyproject.toml", "_quarto.yml", "notebooks/laporan.ipynb")]
+    from lkj import package_files
+
+    files = package_files() + [root / n for n in ("pyproject.toml", "_quarto.yml",
+                                                  "notebooks/laporan.ipynb")]
     return [f for f in files if f.is_file()]
 
 

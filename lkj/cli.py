@@ -99,10 +99,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
-    # lkj does no linear algebra: numpy's OpenBLAS threads would only make forking the chart
-    # helper (lkj.charts.background) and the reports of `lkj all` unsafe. Before numpy loads.
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
+    from lkj.execute import single_threaded_blas
+    single_threaded_blas()
     args = parser().parse_args(argv)
     from lkj import params
 

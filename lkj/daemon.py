@@ -100,11 +100,11 @@ def _watched_files() -> list[Path]:
     """lkj's own files, and the directories packages are installed in (``pip install`` and
     ``pip uninstall`` change their modification time). Not the script's or the working
     directory, which sys.path may also hold: a report writes there."""
-    pkg = Path(__file__).resolve().parent
-    files = sorted([*pkg.glob("*.py"), *(p for p in (pkg / "templates").rglob("*") if p.is_file())])
+    from lkj import package_files
+
     dirs = sorted({Path(p) for p in sys.path
                    if Path(p).name in ("site-packages", "dist-packages") and os.path.isdir(p)})
-    return files + dirs
+    return package_files() + dirs
 
 
 def runtime_dir() -> Path:
@@ -269,41 +269,31 @@ def _taken(path: Path) -> bool:
         return False
 
 
+def _ask(path: Path, message: dict) -> dict | None:
+    """Send a standby a command (ping, stop); its answer, or None when nobody answers."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(5)
+            s.connect(str(path))
+            _send(s, message)
+            return _Lines(s).next()
+    except OSError:
+        return None
+
+
 def standbys() -> list[tuple[Path, dict]]:
     """Every standby of this user that answers: (socket, its status)."""
-    found = []
     try:
         paths = sorted(runtime_dir().glob("siaga-*.sock"))
     except OSError:
         return []
-    for path in paths:
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-                s.settimeout(5)
-                s.connect(str(path))
-                _send(s, {"ping": True})
-                answer = _Lines(s).next()
-        except OSError:
-            answer = None
-        if answer:
-            found.append((path, answer))
-    return found
+    answers = [(path, _ask(path, {"ping": True})) for path in paths]
+    return [(path, status) for path, status in answers if status]
 
 
 def stop_all() -> int:
     """Ask every standby of this user to end (reports they are running finish first)."""
-    n = 0
-    for path, _status in standbys():
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-                s.settimeout(5)
-                s.connect(str(path))
-                _send(s, {"stop": True})
-                _Lines(s).next()
-                n += 1
-        except OSError:
-            pass
-    return n
+    return sum(1 for path, _status in standbys() if _ask(path, {"stop": True}))
 
 
 # ---- the standby ---------------------------------------------------------------------------
@@ -579,9 +569,8 @@ def serve(fp: str) -> None:
     if not standby.lock():
         return  # another standby with this fingerprint is running or starting
     try:
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(var, "1")  # as lkj.cli does, before numpy loads
-        from lkj import batch
+        from lkj import batch, execute
+        execute.single_threaded_blas()
         batch.warm_up()
         if fingerprint(standby.environ) != fp:
             return  # lkj changed while it was starting: it would run other code than asked for

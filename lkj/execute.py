@@ -88,6 +88,14 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
+def single_threaded_blas() -> None:
+    """No OpenBLAS/OpenMP/MKL thread pools, unless the environment asks for them. lkj does no
+    linear algebra: numpy's threads would only make forking (the chart helper, the reports of
+    `lkj all`, the standby) unsafe. Call before numpy is imported."""
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+
+
 def finish_fork(body: Callable[[], int | None]) -> NoReturn:
     """In a forked child (a report of `lkj all`, or of the standby): run ``body`` and end this
     process as the interpreter would end on it — its exit code, SystemExit's code or message,

