@@ -230,11 +230,39 @@ def save(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
+PAD_INCHES = 0.05  # white margin kept around the chart's ink
+
+
 def _write_png(fig: plt.Figure, target) -> None:
-    # compress_level 1: flat-coloured charts compress almost as well (≈4 % larger) in a fraction
-    # of the time of the default level 6.
-    fig.savefig(target, dpi=DPI, format="png", metadata={"Software": None}, bbox_inches="tight",
-                pad_inches=0.05, pil_kwargs={"compress_level": 1})
+    """The chart as PNG, cropped to its ink plus PAD_INCHES (what ``bbox_inches="tight"`` gives).
+
+    savefig's "tight" lays the figure out a second time at a new size, and its text is measured
+    again for the new canvas. Drawn once at its own size and then cropped, a chart costs ≈0,05 s
+    less (a fifth of its drawing time; measured on the sample's five charts). When some ink lies
+    outside the figure (a legend wider than the page), savefig's "tight", which widens the
+    canvas, is still used. The figures are opaque, so the PNG is RGB; no text chunks (no date,
+    no software name), so the same chart gives the same bytes.
+    """
+    import numpy as np
+    from PIL import Image
+
+    if fig.dpi != DPI:  # a figure made outside STYLE: print resolution all the same
+        fig.set_dpi(DPI)
+    fig.canvas.draw()
+    box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(PAD_INCHES)
+    x0, y0, x1, y1 = (v * fig.dpi for v in box.extents)
+    width, height = fig.bbox.width, fig.bbox.height
+    if x0 < 0 or y0 < 0 or x1 > width or y1 > height:
+        # compress_level 1: flat-coloured charts compress almost as well (≈4 % larger) in a
+        # fraction of the time of the default level 6.
+        fig.savefig(target, dpi=fig.dpi, format="png", metadata={"Software": None},
+                    bbox_inches="tight", pad_inches=PAD_INCHES, pil_kwargs={"compress_level": 1})
+        return
+    # Pixel rows count from the top; the size is truncated as savefig truncates it.
+    left, top = round(x0), round(height - y1)
+    pixels = np.asarray(fig.canvas.buffer_rgba())
+    cropped = pixels[top:top + int(y1 - y0), left:left + int(x1 - x0), :3]
+    Image.fromarray(cropped).save(target, format="png", compress_level=1, dpi=(fig.dpi, fig.dpi))
 
 
 # ---- drawing in a helper process ------------------------------------------------------------

@@ -7,11 +7,12 @@ engines render it behind one interface:
 * ``quarto``   — ``quarto render`` on a cleaned copy of the notebook (used when a ``quarto``
   executable is on PATH);
 * ``embedded`` — pure Python + bundled binaries: the outputs are collected into ONE
-  intermediate Markdown file, then pandoc (from ``pypandoc-binary``) converts it to
-  self-contained HTML, to DOCX, and to typst which the ``typst`` package compiles to PDF, the
-  three at once. (Reading the Markdown once into pandoc's JSON tree and writing the three from
-  it was measured: ≈0,1 s less CPU per report, but one more step of ≈0,2 s before the first
-  writer can start, so a single report would take longer.)
+  intermediate Markdown file, which ONE pandoc process (from ``pypandoc-binary``, running
+  ``templates/render.lua``) reads once and writes as typst (compiled to PDF by the ``typst``
+  package while pandoc goes on), as self-contained HTML and as DOCX. It does what three
+  ``pandoc --lua-filter lkj.lua --to …`` command lines would do, byte for byte (a test
+  compares them), for ≈0,3 s less CPU per report: the text is read once and the 160 MB
+  program starts once.
 
 ``_quarto.yml`` is the single place for shared settings; the embedded engine reads it too
 (see :func:`load_settings`). Layout of the custom Markdown divs (``.cover``, ``.pagebreak``,
@@ -34,6 +35,7 @@ import subprocess
 import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -59,6 +61,7 @@ TYPST_TEMPLATE = TEMPLATES / "lkj.typ"
 HTML_TEMPLATE = TEMPLATES / "html.html"
 DEFAULT_CSS = TEMPLATES / "lkj.css"
 REFERENCE_DOCX = TEMPLATES / "reference.docx"
+DRIVER = TEMPLATES / "render.lua"  # `pandoc lua` script: one pandoc process writes every format
 
 # pandoc Markdown reader: no raw HTML / TeX / {=format} blocks, no TeX math ($ is literal).
 PANDOC_READER = "markdown-raw_html-raw_tex-raw_attribute-tex_math_dollars"
@@ -132,10 +135,10 @@ def _pandoc_path() -> str:
 
 
 # Pandoc's runtime is built to take 64 MB of heap up front (-H64m); a report needs far less
-# (its live data is a few MB), and with two pandocs at once that margin is most of a report's
-# memory: -H16m. With a small heap the old generation would be collected 6–7 times per run;
-# -O16m lets it grow to 16 MB first (2 collections): a quarter less CPU per pandoc run for
-# ~2 MB more (measured with +RTS -s on the sample report).
+# (its live data is a few MB): -H16m (133 MB peak instead of 177 MB for the sample report, same
+# CPU). With a small heap the old generation would be collected 6–7 times per run; -O16m lets
+# it grow to 16 MB first (2 collections): a quarter less CPU for ~2 MB more (measured with
+# +RTS -s; larger -O or -H cost more CPU, not less).
 PANDOC_RTS = ("+RTS", "-H16m", "-O16m", "-RTS")
 
 
@@ -544,17 +547,154 @@ def _posix_from_anchor(path: Path) -> str:
     return "/" + path.relative_to(path.anchor).as_posix()
 
 
-def _pandoc_common(md: Path, work: Path, resource_dirs: list[Path], meta_file: Path) -> list[str]:
-    return [
-        _pandoc_path(),
-        *_pandoc_rts(),
-        str(md),
+@dataclass
+class _Writer:
+    """One pandoc writer run: what `pandoc laporan.md ... --to <to> ...` is given.
+
+    Turned into a command line by :func:`_pandoc_cli` or into a job of ``render.lua`` (one
+    pandoc process for all formats) by :func:`_driver_job`; a test checks both give the same
+    bytes."""
+
+    format: str                       # ours: html, pdf, docx
+    to: str                           # pandoc's writer: html5, typst, docx
+    output: Path
+    metadata_file: Path               # --metadata-file (the document's own metadata wins)
+    metadata: dict[str, str | bool] = field(default_factory=dict)   # --metadata (wins)
+    template: Path | None = None      # --template (and --standalone)
+    variables: dict[str, str] = field(default_factory=dict)         # --variable
+    include_in_header: list[Path] = field(default_factory=list)
+    toc: bool = False
+    toc_depth: int = 3
+    number_sections: bool = False
+    wrap: str | None = None           # --wrap
+    reference_doc: Path | None = None
+    needs_images: bool = False        # the writer reads the image files (DOCX)
+    css: list[Path] = field(default_factory=list)   # --css, only with --embed-resources
+    embed_resources: bool = False     # only on the command line (pandoc's Lua has no such step)
+
+
+def _pandoc_cli(w: _Writer, md: Path, resource_dirs: list[Path]) -> list[str]:
+    cmd = [
+        _pandoc_path(), *_pandoc_rts(), str(md),
         "--from", PANDOC_READER,
         "--lua-filter", str(LUA_FILTER),
-        "--metadata-file", str(meta_file),
+        "--metadata-file", str(w.metadata_file),
         "--resource-path", os.pathsep.join(str(d) for d in resource_dirs),
-        "--metadata", f"lkj-resource-dir={_posix_from_anchor(resource_dirs[0])}",
     ]
+    for key, value in w.metadata.items():
+        text = ("true" if value else "false") if isinstance(value, bool) else value
+        cmd += ["--metadata", f"{key}={text}"]
+    cmd += ["--to", w.to]
+    if w.template is not None:
+        cmd += ["--standalone", "--template", str(w.template)]
+    if w.wrap:
+        cmd += ["--wrap", w.wrap]
+    for key, value in w.variables.items():
+        cmd += ["--variable", f"{key}={value}"]
+    for path in w.include_in_header:
+        cmd += ["--include-in-header", str(path)]
+    if w.embed_resources:
+        cmd.append("--embed-resources")
+    for path in w.css:
+        cmd += ["--css", str(path)]
+    if w.reference_doc is not None:
+        cmd += ["--reference-doc", str(w.reference_doc)]
+    if w.toc:
+        cmd += ["--toc", "--toc-depth", str(w.toc_depth)]
+    if w.number_sections:
+        cmd.append("--number-sections")
+    return cmd + ["--output", str(w.output)]
+
+
+def _driver_job(w: _Writer) -> dict[str, Any]:
+    if w.embed_resources or w.css:
+        raise ValueError("render.lua cannot embed resources; use the command line")
+    job: dict[str, Any] = {
+        "format": w.format, "to": w.to, "output": str(w.output),
+        "metadata_file": str(w.metadata_file), "metadata": w.metadata,
+        "variables": w.variables, "include_in_header": [str(p) for p in w.include_in_header],
+        "toc": w.toc, "toc_depth": w.toc_depth, "number_sections": w.number_sections,
+        "needs_images": w.needs_images,
+    }
+    # JSON null is not Lua's nil: an absent setting is left out
+    for key, value in (("template", w.template), ("wrap", w.wrap), ("reference_doc", w.reference_doc)):
+        if value is not None:
+            job[key] = str(value)
+    return job
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> tuple[str, ...]:
+    """pandoc's abbreviations data file, which its command line reads and its Lua reader
+    does not (it decides where "c. " becomes a non-breaking space)."""
+    proc = _run([_pandoc_path(), "--print-default-data-file", "abbreviations"], "Pandoc",
+                Path.cwd(), timeout=60)
+    return tuple(line.strip() for line in proc.stdout.splitlines() if line.strip())
+
+
+def _run_driver(md: Path, work: Path, resource_dirs: list[Path], writers: list[_Writer],
+                env: dict[str, str] | None, images_ready: Callable[[], None],
+                on_written: Callable[[_Writer], None], timeout: int = 600) -> None:
+    """Write ``writers``' outputs with one `pandoc lua render.lua` process (see render.lua).
+
+    ``on_written(w)`` is called as soon as w's file is complete, so that what follows it (typst,
+    embedding the images) runs while pandoc writes the next format."""
+    import json
+    import threading
+
+    by_format = {w.format: w for w in writers}
+    job_file = work / "pandoc-job.json"
+    job_file.write_text(json.dumps({
+        "input": str(md), "reader": PANDOC_READER, "filter": str(LUA_FILTER),
+        "abbreviations": list(_abbreviations()),
+        "resource_path": [str(d) for d in resource_dirs],
+        "writers": [_driver_job(w) for w in writers],
+    }, ensure_ascii=False), encoding="utf-8")
+    cmd = [_pandoc_path(), *_pandoc_rts(), "lua", str(DRIVER), str(job_file)]
+    missing: dict[str, list[str]] = {}
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace", dir=work) as err:
+        try:
+            proc = subprocess.Popen(cmd, cwd=str(work), env=env, stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise LkjError(f"Pandoc: program {cmd[0]} tidak ditemukan.") from exc
+        timed_out = threading.Event()
+        timer = threading.Timer(timeout, lambda: (timed_out.set(), proc.kill()))
+        timer.start()
+        try:
+            for line in proc.stdout:
+                word, _, rest = line.rstrip("\n").partition(" ")
+                if word == "need-images":
+                    images_ready()
+                    proc.stdin.write("go\n")
+                    proc.stdin.flush()
+                elif word == "missing":
+                    fmt, _, src = rest.partition(" ")
+                    missing.setdefault(fmt, []).append(src)
+                elif word == "written":
+                    _raise_if_missing(missing.get(rest, []), rest)
+                    on_written(by_format[rest])
+            code = proc.wait()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            timer.cancel()
+            for pipe in (proc.stdin, proc.stdout):
+                try:
+                    pipe.close()
+                except OSError:  # pandoc already gone: nothing left to say
+                    pass
+        err.seek(0)
+        stderr = err.read()
+    if timed_out.is_set():
+        raise LkjError(f"Pandoc: proses melebihi batas waktu {timeout} detik.")
+    if code != 0:
+        raise LkjError(f"Pandoc gagal (kode {code}):\n{_tail(stderr)}")
+    for w in writers:
+        if w.needs_images:  # a remote image pandoc could not fetch
+            _check_pandoc_warnings(stderr, w.format)
 
 
 def _write_meta_file(path: Path, settings: dict) -> Path:
@@ -567,17 +707,20 @@ def _write_meta_file(path: Path, settings: dict) -> Path:
     return path
 
 
-def _render_html(md: Path, work: Path, res: list[Path], settings: dict, page: dict, root: Path, target: Path,
-                 epoch: int | None = None, images_ready: Callable[[], None] = lambda: None) -> Path:
+def _common_metadata(resource_dirs: list[Path]) -> dict[str, str | bool]:
+    return {"lkj-resource-dir": _posix_from_anchor(resource_dirs[0])}
+
+
+def _html_writer(work: Path, res: list[Path], settings: dict, page: dict, root: Path,
+                 target: Path) -> _Writer:
     s = settings["html"]
-    meta_file = _write_meta_file(work / "meta-html.yaml", s)
     m = page["margin"]
     css_files = _css_files(s, root)
     css = [c.read_text(encoding="utf-8") for c in css_files]
     # The HTML is self-contained. Our style sheets (no url() or @import) go into the page as
     # they are and the images are embedded afterwards (_embed_images), so pandoc can write the
     # page while charts are still being drawn; a style sheet that refers to other files is left
-    # to pandoc's --embed-resources, which then needs the images first.
+    # to pandoc's --embed-resources (command line only), which then needs the images first.
     inline = not any(_CSS_REFERENCES.search(text) for text in css)
     header = work / "header-html.html"
     header.write_text(
@@ -589,29 +732,20 @@ def _render_html(md: Path, work: Path, res: list[Path], settings: dict, page: di
         "</style>\n",
         encoding="utf-8",
     )
-    cmd = _pandoc_common(md, work, res, meta_file) + [
-        "--to", "html5",
-        "--standalone",
-        "--template", str(HTML_TEMPLATE),
-        "--include-in-header", str(header),
-        "--output", str(target),
-    ]
-    if not inline:
-        cmd.append("--embed-resources")
-        for path in css_files:
-            cmd += ["--css", str(path)]
-    if _truthy(s.get("toc", True)):
-        cmd += ["--toc", "--toc-depth", str(_toc_depth(s))]
-    if _truthy(s.get("number-sections", False)):
-        cmd.append("--number-sections")
-    if not inline:
+    return _Writer(
+        "html", "html5", target, _write_meta_file(work / "meta-html.yaml", s),
+        metadata=_common_metadata(res), template=HTML_TEMPLATE, include_in_header=[header],
+        toc=_truthy(s.get("toc", True)), toc_depth=_toc_depth(s),
+        number_sections=_truthy(s.get("number-sections", False)),
+        css=[] if inline else css_files, embed_resources=not inline, needs_images=not inline,
+    )
+
+
+def _finish_html(w: _Writer, res: list[Path], images_ready: Callable[[], None]) -> Path:
+    if not w.embed_resources:
         images_ready()
-    proc = _run(cmd, "Pandoc (HTML)", work, env=_tool_env(epoch))
-    _check_pandoc_warnings(proc.stderr, "html")
-    if inline:
-        images_ready()
-        _embed_images(target, res)
-    return target
+        _embed_images(w.output, res)
+    return w.output
 
 
 _CSS_REFERENCES = re.compile(r"url\s*\(|@import", re.I)
@@ -663,35 +797,33 @@ def _typst_fonts(settings: dict, root: Path) -> tuple[list[str], bool]:
     return dirs, font in TYPST_EMBEDDED_FONTS
 
 
-def _render_pdf(md: Path, work: Path, res: list[Path], settings: dict, page: dict, root: Path, target: Path,
-                epoch: int | None = None, images_ready: Callable[[], None] = lambda: None) -> Path:
+def _pdf_writer(work: Path, res: list[Path], settings: dict, page: dict) -> _Writer:
     s = settings["pdf"]
-    meta_file = _write_meta_file(work / "meta-pdf.yaml", s)
-    typ = work / "laporan.typ"
     mainfont = str(s.get("mainfont") or DEFAULT_FONT)
     if not _FONT_RE.match(mainfont):
         raise LkjError(f"Nama fon (mainfont) di _quarto.yml tidak valid: {mainfont!r}")
     m = page["margin"]
-    cmd = _pandoc_common(md, work, res, meta_file) + [
-        "--to", "typst",
-        "--standalone",
-        "--wrap", "none",  # no line starts inside text that typst could read as markup
-        "--template", str(TYPST_TEMPLATE),
-        "--variable", f"lkj-paper={page['typst_paper']}",
-        "--variable", f"lkj-margin=(top: {m['top']}, bottom: {m['bottom']}, left: {m['left']}, right: {m['right']})",
-        "--variable", f"fontsize={page['fontsize']}",
-        "--variable", f"mainfont={mainfont}",
-        "--output", str(typ),
-    ]
-    if _truthy(s.get("toc", True)):
-        cmd += ["--toc", "--toc-depth", str(_toc_depth(s))]
-    proc = _run(cmd, "Pandoc (typst)", work, env=_tool_env(epoch))
-    _check_pandoc_warnings(proc.stderr, "pdf")
+    return _Writer(
+        "pdf", "typst", work / "laporan.typ", _write_meta_file(work / "meta-pdf.yaml", s),
+        metadata=_common_metadata(res), template=TYPST_TEMPLATE,
+        wrap="none",  # no line starts inside text that typst could read as markup
+        variables={
+            "lkj-paper": page["typst_paper"],
+            "lkj-margin": f"(top: {m['top']}, bottom: {m['bottom']}, left: {m['left']}, right: {m['right']})",
+            "fontsize": page["fontsize"],
+            "mainfont": mainfont,
+        },
+        toc=_truthy(s.get("toc", True)), toc_depth=_toc_depth(s),
+    )
 
+
+def _finish_pdf(w: _Writer, settings: dict, root: Path, target: Path, epoch: int | None,
+                images_ready: Callable[[], None]) -> Path:
+    """typst: the PDF from pandoc's typst file (which names the images; typst reads them)."""
     import typst
 
-    font_dirs, embedded_only = _typst_fonts(s, root)
-    anchor = Path(typ.resolve().anchor)
+    font_dirs, embedded_only = _typst_fonts(settings["pdf"], root)
+    anchor = Path(w.output.resolve().anchor)
     extra: dict[str, Any] = {}
     if epoch is None:
         epoch = _source_date_epoch(None)
@@ -700,7 +832,7 @@ def _render_pdf(md: Path, work: Path, res: list[Path], settings: dict, page: dic
     images_ready()  # pandoc only wrote the image paths; typst reads the files
     try:
         typst.compile(
-            str(typ),
+            str(w.output),
             output=str(target),
             root=str(anchor),
             font_paths=font_dirs,
@@ -718,26 +850,19 @@ def _render_pdf(md: Path, work: Path, res: list[Path], settings: dict, page: dic
     return target
 
 
-def _render_docx(md: Path, work: Path, res: list[Path], settings: dict, page: dict, root: Path, target: Path, meta: dict,
-                 epoch: int | None = None, images_ready: Callable[[], None] = lambda: None) -> Path:
+def _docx_writer(work: Path, res: list[Path], settings: dict, page: dict, root: Path) -> _Writer:
     s = settings["docx"]
-    meta_file = _write_meta_file(work / "meta-docx.yaml", s)
-    raw = work / "laporan.docx"
-    cmd = _pandoc_common(md, work, res, meta_file) + [
-        "--to", "docx",
-        "--metadata", f"lkj-toc={'true' if _truthy(s.get('toc', True)) else 'false'}",
-        "--metadata", f"lkj-toc-depth={_toc_depth(s)}",
-        "--metadata", f"lkj-text-width-cm={_text_width_cm(page):.2f}",
-        "--output", str(raw),
-    ]
-    ref = _reference_doc(s, root)
-    if ref is not None:
-        cmd += ["--reference-doc", str(ref)]
-    images_ready()  # the images are embedded
-    proc = _run(cmd, "Pandoc (DOCX)", work, env=_tool_env(epoch))
-    _check_pandoc_warnings(proc.stderr, "docx")
-    _postprocess_docx(raw, target, page, meta)
-    return target
+    return _Writer(
+        "docx", "docx", work / "laporan.docx", _write_meta_file(work / "meta-docx.yaml", s),
+        metadata={
+            **_common_metadata(res),
+            "lkj-toc": _truthy(s.get("toc", True)),
+            "lkj-toc-depth": str(_toc_depth(s)),
+            "lkj-text-width-cm": f"{_text_width_cm(page):.2f}",
+        },
+        reference_doc=_reference_doc(s, root),
+        needs_images=True,  # the images are embedded
+    )
 
 
 def _text_width_cm(page: dict) -> float:
@@ -909,7 +1034,6 @@ def _render_embedded(
     root = settings["root"]
     page = _page_setup(settings["pdf"])
     nb_dir = notebook.resolve().parent
-    results: dict[str, Path] = {}
     nb = _read_notebook(notebook)
     epoch = _source_date_epoch(nb)
     with tempfile.TemporaryDirectory(prefix="lkj-render-") as tmp:
@@ -921,31 +1045,53 @@ def _render_embedded(
         md = work / "laporan.md"
         md.write_text(_markdown_document(meta, body), encoding="utf-8")
         res = [nb_dir, work]
-        jobs = {}
         wait = _once(images_ready)
-        # As many at once as there are cores (each pandoc holds ~100 MB): three at once on two
-        # cores is no faster, only bigger. The PDF (pandoc, then typst) is the longest: first;
-        # the HTML needs no image until its pandoc is done, so it is written while charts may
-        # still be drawn, and the DOCX (which does need them) takes its place.
-        workers = min(len(formats), max(2, os.cpu_count() or 1))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for fmt in sorted(formats, key=("pdf", "html", "docx").index):
-                target = out_dir / f"{basename}.{fmt}"
-                if fmt == "html":
-                    jobs[fmt] = pool.submit(_render_html, md, work, res, settings, page, root, target, epoch, wait)
-                elif fmt == "pdf":
-                    jobs[fmt] = pool.submit(_render_pdf, md, work, res, settings, page, root, target, epoch, wait)
-                else:
-                    jobs[fmt] = pool.submit(_render_docx, md, work, res, settings, page, root, target, meta, epoch, wait)
-            errors = []
+        env = _tool_env(epoch)
+        targets = {fmt: out_dir / f"{basename}.{fmt}" for fmt in formats}
+        # The PDF's chain is the longest (pandoc, then typst): written first, and typst runs
+        # while pandoc writes the HTML (which needs no image until it is written, so charts may
+        # still be drawn) and then the DOCX (which does need them).
+        writers = []
+        for fmt in sorted(formats, key=("pdf", "html", "docx").index):
+            if fmt == "pdf":
+                writers.append(_pdf_writer(work, res, settings, page))
+            elif fmt == "html":
+                writers.append(_html_writer(work, res, settings, page, root, targets["html"]))
+            else:
+                writers.append(_docx_writer(work, res, settings, page, root))
+        finish = {
+            "pdf": lambda w: _finish_pdf(w, settings, root, targets["pdf"], epoch, wait),
+            "html": lambda w: _finish_html(w, res, wait),
+            "docx": lambda w: _postprocess_docx(w.output, targets["docx"], page, meta) or targets["docx"],
+        }
+        jobs = {}
+        errors = []
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for w in writers:
+                if w.embed_resources:  # pandoc's embedding exists only on its command line
+                    jobs[w.format] = pool.submit(_cli_html, w, md, res, env, wait)
+            try:
+                _run_driver(md, work, res, [w for w in writers if not w.embed_resources], env, wait,
+                            lambda w: jobs.__setitem__(w.format, pool.submit(finish[w.format], w)))
+            except LkjError as exc:
+                errors.append(exc)
             for fmt in formats:
-                try:
-                    results[fmt] = jobs[fmt].result()
-                except LkjError as exc:
-                    errors.append(exc)
+                if fmt in jobs:
+                    try:
+                        jobs[fmt].result()
+                    except LkjError as exc:
+                        errors.append(exc)
         if errors:
             raise errors[0]
-    return {fmt: results[fmt] for fmt in formats}
+    return targets
+
+
+def _cli_html(w: _Writer, md: Path, res: list[Path], env: dict[str, str] | None,
+              images_ready: Callable[[], None]) -> Path:
+    images_ready()  # --embed-resources reads the images
+    proc = _run(_pandoc_cli(w, md, res), "Pandoc (HTML)", md.parent, env=env)
+    _check_pandoc_warnings(proc.stderr, "html")
+    return w.output
 
 
 # ---------------------------------------------------------------------------------------

@@ -449,6 +449,95 @@ def test_single_format_and_nothing_outside_out_dir(tmp_path, notebook):
     assert set(notebook.parent.rglob("*")) == before
 
 
+def test_missing_figure_in_docx_is_an_error(tmp_path):
+    nb = make_notebook(tmp_path / "nb")
+    (tmp_path / "nb" / "figures" / "gambar-3-1.png").unlink()
+    with pytest.raises(LkjError, match="membuat DOCX: figures/gambar-3-1.png"):
+        R.render(nb, tmp_path / "out", "x", formats=("docx",), engine="embedded")
+    assert not (tmp_path / "out" / "x.docx").exists()
+
+
+def test_style_sheet_that_refers_to_files_is_embedded_by_pandoc(tmp_path):
+    """A style sheet with url() goes through pandoc's --embed-resources (command line)."""
+    nb = make_notebook(tmp_path / "proyek" / "notebooks")
+    (tmp_path / "proyek" / "latar.png").write_bytes(_png(4, 4))
+    (tmp_path / "proyek" / "gaya.css").write_text(
+        "body { color: #123456; background: url(latar.png); }\n", encoding="utf-8")
+    (tmp_path / "proyek" / "_quarto.yml").write_text(
+        "format:\n  html:\n    css: gaya.css\n", encoding="utf-8")
+    html = R.render(nb, tmp_path / "out", "uji", formats=("html",), project_root=tmp_path / "proyek",
+                    engine="embedded")["html"].read_text(encoding="utf-8")
+    assert "#123456" in html and "url(latar.png)" not in html
+    assert "data:image/png;base64," in html and "figures/gambar-3-1.png" not in html
+
+
+def test_pandoc_failure_is_reported_in_indonesian(tmp_path, monkeypatch):
+    nb = make_notebook(tmp_path / "nb")
+    broken = tmp_path / "rusak.lua"
+    broken.write_text("function Pandoc(doc) error('filter rusak') end\n", encoding="utf-8")
+    monkeypatch.setattr(R, "LUA_FILTER", broken)
+    with pytest.raises(LkjError, match=r"(?s)Pandoc gagal \(kode [1-9]\d*\):.*filter rusak"):
+        R.render(nb, tmp_path / "out", "x", engine="embedded")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_one_pandoc_process_writes_what_the_command_line_writes(tmp_path):
+    """render.lua (one `pandoc lua` process for every format) against pandoc's own command line
+    with the same settings: the same bytes. Covers what the command line does besides
+    converting: the document's metadata winning over --metadata-file and losing to --metadata,
+    pandoc's abbreviations file ("c. " becomes "c.~"), the resource path in order (an image
+    found only in the second directory; one in both, taken from the first), tabs, the table of
+    contents, numbered sections, header includes and the reference DOCX."""
+    nb_dir = tmp_path / "nb"
+    nb = make_notebook(nb_dir, body=BODY + (
+        "\n\n## Rincian {.unnumbered}\n\n"
+        "**c. Indikator:** kinerja, lihat pula hlm. 3 dan Fig. 2.\n\n"
+        "    kode\tdengan tab\n\n"
+        "![Gambar 3.2 Hanya di direktori kerja](hanya-kerja.png)\n\n"
+        "![Gambar 3.3 Ada di keduanya](keduanya.png)\n"))
+    (nb_dir / "keduanya.png").write_bytes(_png(8, 8))
+    settings = R.load_settings(None, nb)
+    for fmt in ("html", "pdf", "docx"):
+        settings[fmt] = {**settings[fmt], "lang": "en", "number-sections": True, "toc-depth": 3}
+    page = R._page_setup(settings["pdf"])
+    meta, body = R.notebook_to_markdown(nb)
+    work = tmp_path / "kerja"
+    work.mkdir()
+    (work / "hanya-kerja.png").write_bytes(_png(6, 3))
+    (work / "keduanya.png").write_bytes(_png(30, 30))  # not this one: nb_dir comes first
+    md = work / "laporan.md"
+    md.write_text(R._markdown_document(meta, body), encoding="utf-8")
+    res = [nb_dir, work]
+    root = settings["root"]
+
+    def writers(where: Path) -> list:
+        where.mkdir()
+        ws = [R._pdf_writer(work, res, settings, page),
+              R._html_writer(work, res, settings, page, root, where / "laporan.html"),
+              R._docx_writer(work, res, settings, page, root)]
+        for w in ws:
+            w.output = where / w.output.name
+        return ws
+
+    env = R._tool_env(1688601600)
+    written = []
+    R._run_driver(md, work, res, writers(tmp_path / "lua"), env, lambda: None,
+                  lambda w: written.append(w.format))
+    assert written == ["pdf", "html", "docx"]
+    for w in writers(tmp_path / "cli"):
+        R._run(R._pandoc_cli(w, md, res), "Pandoc", work, env=env)
+    names = sorted(p.name for p in (tmp_path / "cli").iterdir())
+    assert names == ["laporan.docx", "laporan.html", "laporan.typ"]
+    for name in names:
+        assert (tmp_path / "lua" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+    typ = (tmp_path / "lua" / "laporan.typ").read_text(encoding="utf-8")
+    assert "c.~Indikator" in typ  # the abbreviations file was used
+    with zipfile.ZipFile(tmp_path / "lua" / "laporan.docx") as z:
+        media = sorted(len(z.read(n)) for n in z.namelist() if n.startswith("word/media/"))
+    assert sorted([len(_png(8, 8)), len(_png(6, 3)), len(_png())]) == media
+
+
+
 # ---- engine selection and the Quarto engine ----------------------------------------------
 
 
