@@ -237,8 +237,8 @@ def _write_png(fig: plt.Figure, target) -> None:
     """The chart as PNG, cropped to its ink plus PAD_INCHES (what ``bbox_inches="tight"`` gives).
 
     savefig's "tight" lays the figure out a second time at a new size, and its text is measured
-    again for the new canvas. Drawn once at its own size and then cropped, a chart costs ≈0,05 s
-    less (a fifth of its drawing time; measured on the sample's five charts). When some ink lies
+    again for the new canvas. Drawn once at its own size and then cropped, saving a chart costs
+    ≈0,03 s less (a quarter; measured on the sample's charts). When some ink lies
     outside the figure (a legend wider than the page), savefig's "tight", which widens the
     canvas, is still used. The figures are opaque, so the PNG is RGB; no text chunks (no date,
     no software name), so the same chart gives the same bytes.
@@ -251,17 +251,19 @@ def _write_png(fig: plt.Figure, target) -> None:
     fig.canvas.draw()
     box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(PAD_INCHES)
     x0, y0, x1, y1 = (v * fig.dpi for v in box.extents)
-    width, height = fig.bbox.width, fig.bbox.height
-    if x0 < 0 or y0 < 0 or x1 > width or y1 > height:
+    pixels = np.asarray(fig.canvas.buffer_rgba())
+    rows, columns = pixels.shape[:2]
+    # As savefig: the size truncated to whole pixels, the box's left and top edges kept (what
+    # matches its output best, measured on the sample's charts). Pixel rows count from the top.
+    width, height = int(x1 - x0), int(y1 - y0)
+    left, top = round(x0), round(rows - y1)
+    if left < 0 or top < 0 or left + width > columns or top + height > rows:
         # compress_level 1: flat-coloured charts compress almost as well (≈4 % larger) in a
         # fraction of the time of the default level 6.
         fig.savefig(target, dpi=fig.dpi, format="png", metadata={"Software": None},
                     bbox_inches="tight", pad_inches=PAD_INCHES, pil_kwargs={"compress_level": 1})
         return
-    # Pixel rows count from the top; the size is truncated as savefig truncates it.
-    left, top = round(x0), round(height - y1)
-    pixels = np.asarray(fig.canvas.buffer_rgba())
-    cropped = pixels[top:top + int(y1 - y0), left:left + int(x1 - x0), :3]
+    cropped = pixels[top:top + height, left:left + width, :3]
     Image.fromarray(cropped).save(target, format="png", compress_level=1, dpi=(fig.dpi, fig.dpi))
 
 

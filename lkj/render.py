@@ -529,12 +529,16 @@ def _tail(text: str, lines: int = 25) -> str:
 
 
 def _check_pandoc_warnings(stderr: str, fmt: str) -> None:
-    _raise_if_missing(re.findall(r"Could not fetch resource ([^\n:]+)", stderr or ""), fmt)
+    # "Could not fetch resource SRC: why" — SRC may itself hold a colon (http://…)
+    _raise_if_missing(re.findall(r"Could not fetch resource (.+?)(?::\s|\s*$)", stderr or "", re.M), fmt)
 
 
 def _raise_if_missing(missing: list[str], fmt: str) -> None:
     if missing:
-        names = ", ".join(sorted(set(m.strip() for m in missing)))
+        from urllib.parse import unquote
+
+        # as the user wrote it: pandoc keeps "grafik kinerja.png" as "grafik%20kinerja.png"
+        names = ", ".join(sorted(set(unquote(m.strip()) for m in missing)))
         raise LkjError(
             f"Gambar/berkas yang dirujuk laporan tidak ditemukan saat membuat {fmt.upper()}: "
             f"{names}. Jalur gambar harus relatif terhadap direktori notebook."
@@ -659,15 +663,25 @@ def _run_driver(md: Path, work: Path, resource_dirs: list[Path], writers: list[_
         except FileNotFoundError as exc:
             raise LkjError(f"Pandoc: program {cmd[0]} tidak ditemukan.") from exc
         timed_out = threading.Event()
-        timer = threading.Timer(timeout, lambda: (timed_out.set(), proc.kill()))
-        timer.start()
+        timers: list[threading.Timer] = []
+
+        def start_clock() -> None:  # pandoc's own time, not the time charts take to be drawn
+            timers.append(threading.Timer(timeout, lambda: (timed_out.set(), proc.kill())))
+            timers[-1].start()
+
+        start_clock()
         try:
             for line in proc.stdout:
                 word, _, rest = line.rstrip("\n").partition(" ")
                 if word == "need-images":
+                    timers[-1].cancel()
                     images_ready()
-                    proc.stdin.write("go\n")
-                    proc.stdin.flush()
+                    start_clock()
+                    try:
+                        proc.stdin.write("go\n")
+                        proc.stdin.flush()
+                    except OSError:  # pandoc is gone; its exit code and stderr say why
+                        break
                 elif word == "missing":
                     fmt, _, src = rest.partition(" ")
                     missing.setdefault(fmt, []).append(src)
@@ -680,7 +694,7 @@ def _run_driver(md: Path, work: Path, resource_dirs: list[Path], writers: list[_
             proc.wait()
             raise
         finally:
-            timer.cancel()
+            timers[-1].cancel()
             for pipe in (proc.stdin, proc.stdout):
                 try:
                     pipe.close()
@@ -688,12 +702,12 @@ def _run_driver(md: Path, work: Path, resource_dirs: list[Path], writers: list[_
                     pass
         err.seek(0)
         stderr = err.read()
-    if timed_out.is_set():
+    if code != 0 and timed_out.is_set():
         raise LkjError(f"Pandoc: proses melebihi batas waktu {timeout} detik.")
     if code != 0:
         raise LkjError(f"Pandoc gagal (kode {code}):\n{_tail(stderr)}")
     for w in writers:
-        if w.needs_images:  # a remote image pandoc could not fetch
+        if w.needs_images:  # render.lua reports images it cannot fetch; this is a second net
             _check_pandoc_warnings(stderr, w.format)
 
 
@@ -1070,9 +1084,11 @@ def _render_embedded(
             for w in writers:
                 if w.embed_resources:  # pandoc's embedding exists only on its command line
                     jobs[w.format] = pool.submit(_cli_html, w, md, res, env, wait)
+            driven = [w for w in writers if not w.embed_resources]
             try:
-                _run_driver(md, work, res, [w for w in writers if not w.embed_resources], env, wait,
-                            lambda w: jobs.__setitem__(w.format, pool.submit(finish[w.format], w)))
+                if driven:
+                    _run_driver(md, work, res, driven, env, wait,
+                                lambda w: jobs.__setitem__(w.format, pool.submit(finish[w.format], w)))
             except LkjError as exc:
                 errors.append(exc)
             for fmt in formats:
@@ -1088,7 +1104,8 @@ def _render_embedded(
 
 def _cli_html(w: _Writer, md: Path, res: list[Path], env: dict[str, str] | None,
               images_ready: Callable[[], None]) -> Path:
-    images_ready()  # --embed-resources reads the images
+    if w.needs_images:  # --embed-resources reads the images
+        images_ready()
     proc = _run(_pandoc_cli(w, md, res), "Pandoc (HTML)", md.parent, env=env)
     _check_pandoc_warnings(proc.stderr, "html")
     return w.output

@@ -457,6 +457,22 @@ def test_missing_figure_in_docx_is_an_error(tmp_path):
     assert not (tmp_path / "out" / "x.docx").exists()
 
 
+def test_image_pandoc_cannot_fetch_stops_the_docx(tmp_path):
+    """A web image that does not answer: pandoc would leave it out with a warning; lkj stops
+    and writes no DOCX (nothing is fetched from the internet: the address is this machine's
+    closed port 9)."""
+    nb = make_notebook(tmp_path / "nb", body=BODY + "\n\n![Peta](http://127.0.0.1:9/peta.png)\n")
+    with pytest.raises(LkjError, match="membuat DOCX: http://127.0.0.1:9/peta.png"):
+        R.render(nb, tmp_path / "out", "x", formats=("docx",), engine="embedded")
+    assert not (tmp_path / "out" / "x.docx").exists()
+
+
+def test_missing_figure_is_named_as_written(tmp_path):
+    nb = make_notebook(tmp_path / "nb", body=BODY + "\n\n![Grafik](<grafik kinerja.png>)\n")
+    with pytest.raises(LkjError, match="membuat DOCX: grafik kinerja.png"):
+        R.render(nb, tmp_path / "out", "x", formats=("docx",), engine="embedded")
+
+
 def test_style_sheet_that_refers_to_files_is_embedded_by_pandoc(tmp_path):
     """A style sheet with url() goes through pandoc's --embed-resources (command line)."""
     nb = make_notebook(tmp_path / "proyek" / "notebooks")
@@ -494,17 +510,21 @@ def test_one_pandoc_process_writes_what_the_command_line_writes(tmp_path):
         "**c. Indikator:** kinerja, lihat pula hlm. 3 dan Fig. 2.\n\n"
         "    kode\tdengan tab\n\n"
         "![Gambar 3.2 Hanya di direktori kerja](hanya-kerja.png)\n\n"
-        "![Gambar 3.3 Ada di keduanya](keduanya.png)\n"))
+        "![Gambar 3.3 Ada di keduanya](keduanya.png)\n\n"
+        "![Gambar 3.4 Nama dengan spasi](<grafik kinerja.png>)\n\n"
+        "![Gambar 3.5 Alamat file:](file:figures/gambar-3-1.png)\n"))
     (nb_dir / "keduanya.png").write_bytes(_png(8, 8))
     settings = R.load_settings(None, nb)
     for fmt in ("html", "pdf", "docx"):
-        settings[fmt] = {**settings[fmt], "lang": "en", "number-sections": True, "toc-depth": 3}
+        settings[fmt] = {**settings[fmt], "lang": "en", "number-sections": True, "toc-depth": 3,
+                         "toc-title": "Isi lapor. c. Bab"}
     page = R._page_setup(settings["pdf"])
     meta, body = R.notebook_to_markdown(nb)
     work = tmp_path / "kerja"
     work.mkdir()
     (work / "hanya-kerja.png").write_bytes(_png(6, 3))
     (work / "keduanya.png").write_bytes(_png(30, 30))  # not this one: nb_dir comes first
+    (work / "grafik kinerja.png").write_bytes(_png(5, 9))
     md = work / "laporan.md"
     md.write_text(R._markdown_document(meta, body), encoding="utf-8")
     res = [nb_dir, work]
@@ -533,8 +553,9 @@ def test_one_pandoc_process_writes_what_the_command_line_writes(tmp_path):
     typ = (tmp_path / "lua" / "laporan.typ").read_text(encoding="utf-8")
     assert "c.~Indikator" in typ  # the abbreviations file was used
     with zipfile.ZipFile(tmp_path / "lua" / "laporan.docx") as z:
-        media = sorted(len(z.read(n)) for n in z.namelist() if n.startswith("word/media/"))
-    assert sorted([len(_png(8, 8)), len(_png(6, 3)), len(_png())]) == media
+        media = {z.read(n) for n in z.namelist() if n.startswith("word/media/")}
+    # each image from where the command line takes it (the same bytes are stored once)
+    assert media == {_png(8, 8), _png(6, 3), _png(5, 9), _png()}
 
 
 
