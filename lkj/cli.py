@@ -4,6 +4,7 @@ ends with a clear message and exit code 1, never a traceback."""
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import os
 import re
@@ -83,19 +84,45 @@ def main(argv: list[str] | None = None) -> int:
     the warm standby process when one is there, and leaves one behind when not
     (lkj/daemon.py); called with an argument list, everything runs here."""
     if argv is None:
-        argv = sys.argv[1:]
-        if argv[:1] == ["report"]:
-            from lkj import daemon
-
-            environ = dict(os.environ)
-            code = daemon.run_report(argv)
-            if code is not None:
-                return code
-            try:
-                return _main(argv)
-            finally:
-                daemon.start_in_background(environ)
+        atexit.register(_end_without_teardown)  # first registered: run last
+        code = _command_line(sys.argv[1:])
+        _EXIT_CODE.append(code)
+        return code
     return _main(argv)
+
+
+def _command_line(argv: list[str]) -> int:
+    if argv[:1] == ["report"]:
+        from lkj import daemon
+
+        environ = dict(os.environ)
+        code = daemon.run_report(argv)
+        if code is not None:
+            return code
+        try:
+            return _main(argv)
+        finally:
+            daemon.start_in_background(environ)
+    return _main(argv)
+
+
+_EXIT_CODE: list[int] = []
+
+
+def _end_without_teardown() -> None:
+    """The last exit handler of a command that returned its exit code: everything is written
+    and closed, the other exit handlers have run; the process ends here instead of Python
+    freeing every object of pandas, matplotlib and IPython one by one, which takes ≈0,4 s
+    (measured after `lkj report`). After an uncaught exception nothing is skipped."""
+    if not _EXIT_CODE:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed, or the reader is gone: nothing more to say
+            pass
+    code = _EXIT_CODE[0]
+    os._exit(code if isinstance(code, int) and 0 <= code <= 255 else EXIT_FAIL)
 
 
 def _main(argv: list[str]) -> int:
