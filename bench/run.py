@@ -253,9 +253,9 @@ def make_project(name: str) -> Path:
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    # lkj/__pycache__ too: its stamp tells make the bytecode is current (see the Makefile)
     for item in ("notebooks", "lkj"):
-        shutil.copytree(ROOT / item, dest / item, ignore=ignore, copy_function=shutil.copy2)
+        shutil.copytree(ROOT / item, dest / item, copy_function=shutil.copy2)
     for item in ("_quarto.yml", "Makefile", "pyproject.toml", "constraints.txt"):
         shutil.copy2(ROOT / item, dest / item)
     (dest / ".venv").symlink_to(ROOT / ".venv")
