@@ -573,8 +573,13 @@ class _Writer:
     wrap: str | None = None           # --wrap
     reference_doc: Path | None = None
     needs_images: bool = False        # the writer reads the image files (DOCX)
-    css: list[Path] = field(default_factory=list)   # --css, only with --embed-resources
-    embed_resources: bool = False     # only on the command line (pandoc's Lua has no such step)
+    css: list[Path] = field(default_factory=list)   # --css, embedded: see embed_resources
+
+    @property
+    def embed_resources(self) -> bool:
+        """--embed-resources: style sheets that refer to other files, embedded by pandoc. Only
+        on the command line (pandoc's Lua has no such step)."""
+        return bool(self.css)
 
 
 def _pandoc_cli(w: _Writer, md: Path, resource_dirs: list[Path]) -> list[str]:
@@ -611,7 +616,7 @@ def _pandoc_cli(w: _Writer, md: Path, resource_dirs: list[Path]) -> list[str]:
 
 
 def _driver_job(w: _Writer) -> dict[str, Any]:
-    if w.embed_resources or w.css:
+    if w.embed_resources:
         raise ValueError("render.lua cannot embed resources; use the command line")
     job: dict[str, Any] = {
         "format": w.format, "to": w.to, "output": str(w.output),
@@ -751,7 +756,7 @@ def _html_writer(work: Path, res: list[Path], settings: dict, page: dict, root: 
         metadata=_common_metadata(res), template=HTML_TEMPLATE, include_in_header=[header],
         toc=_truthy(s.get("toc", True)), toc_depth=_toc_depth(s),
         number_sections=_truthy(s.get("number-sections", False)),
-        css=[] if inline else css_files, embed_resources=not inline, needs_images=not inline,
+        css=[] if inline else css_files, needs_images=not inline,
     )
 
 
