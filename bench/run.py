@@ -10,8 +10,6 @@ of the checkout are never touched. Measured, each as median and spread over repe
 * one report end to end: ``lkj report`` and ``make report`` from a clean state, and
   ``lkj report`` with the notebook on a separate Jupyter kernel (LKJ_EXECUTOR=kernel, the old way)
   for comparison;
-* the same with a warm standby process (lkj/daemon.py), as an analyst's second and later
-  reports are made; every other figure is measured without one (LKJ_DAEMON=0);
 * ``make report`` with nothing changed, and after an edit to one narrative file;
 * 21 synthetic kecamatan (bench/synth.py) built with 1 and with 2 parallel jobs;
 * peak memory: resident memory summed over the process tree of one report (python, pandoc).
@@ -162,37 +160,13 @@ def _cpu_children() -> float:
     return r.ru_utime + r.ru_stime
 
 
-SIAGA = WORK / "siaga"  # the bench's own standby processes (lkj/daemon.py), never the user's
-
-
 def _env(**extra: str) -> dict[str, str]:
-    """Cold runs unless ``LKJ_DAEMON="1"`` is passed: every figure but the "dengan proses siaga"
-    ones measures a report that imports everything itself."""
+    """The environment of a measured run: none of the caller's lkj or make settings."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("LKJ_ROOT", "LKJ_EXECUTOR", "SOURCE_DATE_EPOCH", "MAKEFLAGS", "MFLAGS",
                         "MAKELEVEL")}
-    env.update(LKJ_DAEMON="0", LKJ_DAEMON_DIR=str(SIAGA))
     env.update(extra)
     return env
-
-
-def start_standby(project: Path, engine: str) -> int:
-    """A cold `lkj report` leaves a standby behind; wait until it answers. Its pid."""
-    SIAGA.mkdir(mode=0o700, parents=True, exist_ok=True)
-    measure([report_cmd(KEC, engine)], project, env=_env(LKJ_DAEMON="1"))
-    end = time.monotonic() + 120
-    while time.monotonic() < end:
-        out = subprocess.run([str(LKJ), "daemon", "status"], env=_env(LKJ_DAEMON="1"),
-                             capture_output=True, text=True).stdout
-        for word in out.replace(",", " ").split():
-            if word.isdigit() and "pid " + word in out:
-                return int(word)
-        time.sleep(0.2)
-    raise SystemExit("Proses siaga tidak muncul setelah `lkj report`.")
-
-
-def stop_standby() -> None:
-    subprocess.run([str(LKJ), "daemon", "stop"], env=_env(LKJ_DAEMON="1"), capture_output=True)
 
 
 def measure(commands: list[list[str]], cwd: Path, jobs: int = 1, env: dict | None = None,
@@ -384,21 +358,7 @@ def single_report(project: Path, engine: str, reps: int, log, kernel_reps: int) 
         narasi.write_text(original, encoding="utf-8")
         return fig
 
-    log(from_clean("e2e", "Satu laporan dari awal: `lkj report` (HTML + PDF + DOCX), "
-                          "tanpa proses siaga (LKJ_DAEMON=0)", lkj))
-
-    # What an analyst gets from the second report on: a standby has imported everything.
-    standby = start_standby(project, engine)
-    warm = _env(LKJ_DAEMON="1")
-    log(from_clean("e2e_warm", "Satu laporan dari awal: `lkj report`, dengan proses siaga "
-                               "(laporan kedua dan seterusnya)", lkj, env=warm))
-    log(from_clean("make_warm", "Satu laporan dari awal: `make report`, dengan proses siaga",
-                   make, env=warm))
-    from_clean("memory_warm", "Memori dengan proses siaga (PSS: proses siaga + laporan)", lkj,
-               n=2, env=warm, memory="pss", extra_pid=standby)
-    log(after_narasi_edit("narasi_warm", "`make report` setelah satu berkas narasi disunting, "
-                                         "dengan proses siaga", "Catatan siaga", env=warm))
-    stop_standby()
+    log(from_clean("e2e", "Satu laporan dari awal: `lkj report` (HTML + PDF + DOCX)", lkj))
 
     from_clean("memory", "Memori: `lkj report` diukur terpisah (PSS, pohon proses)", lkj, n=2,
                memory="pss")
@@ -406,7 +366,7 @@ def single_report(project: Path, engine: str, reps: int, log, kernel_reps: int) 
         log(from_clean("kernel", "Sama, notebook di kernel Jupyter terpisah "
                                  "(LKJ_EXECUTOR=kernel, cara lama)", lkj, n=kernel_reps,
                        env=_env(LKJ_EXECUTOR="kernel")))
-    log(from_clean("make", "Satu laporan dari awal: `make report`, tanpa proses siaga", make))
+    log(from_clean("make", "Satu laporan dari awal: `make report`", make))
 
     fig = figs["noop"] = Figure("`make report` lagi tanpa perubahan")
     for _ in range(reps):
@@ -547,16 +507,10 @@ def write_results(info: dict, engines: list[str], stage_figs: dict, single: dict
     first = engines[0]
     lines += ["## Satu laporan", "", head, sep]
     for key, target in (("e2e", f"≤ {TARGETS['e2e']:.0f} s"), ("make", ""), ("kernel", ""),
-                        ("e2e_warm", f"≤ {TARGETS['e2e']:.0f} s"), ("make_warm", ""),
-                        ("noop", f"≤ {TARGETS['noop']} s"), ("narasi", ""), ("narasi_warm", "")):
+                        ("noop", f"≤ {TARGETS['noop']} s"), ("narasi", "")):
         figs = [single[e].get(key) for e in engines]
         if any(figs):
             lines.append(row(next(f for f in figs if f).label, figs, target))
-    lines += ["", "Proses siaga (lkj/daemon.py): sesudah sebuah `lkj report`, proses yang sudah "
-              "mengimpor pandas, papermill, IPython dan matplotlib menunggu laporan berikutnya; "
-              "laporan itu dibuat oleh salinan (fork) proses tersebut dengan kode yang sama. "
-              "Laporan pertama (dan sesudah kode lkj berubah atau 15 menit menganggur) adalah "
-              "laporan \"tanpa proses siaga\".", ""]
     lines += ["", "## Ke mana waktunya pergi (tiap tahap di interpreter baru)", "", head, sep]
     for i, fig in enumerate(stage_figs[first]):
         figs = [stage_figs[e][i] if e in stage_figs else None for e in engines]
@@ -598,9 +552,6 @@ def write_results(info: dict, engines: list[str], stage_figs: dict, single: dict
         runs = single[e]["e2e"].runs
         lines.append(f"| {e} | {_mb(max(r.peak_tree for r in single[e]['memory'].runs))} | "
                      f"{statistics.median(r.cpu for r in runs):.2f} s | ≤ {_mb(TARGETS['memory'])} |")
-        warm_mem = single[e]["memory_warm"].runs
-        lines.append(f"| {e}, dengan proses siaga (proses siaga + laporan) | "
-                     f"{_mb(max(r.peak_tree for r in warm_mem))} | – | ≤ {_mb(TARGETS['memory'])} |")
     lines += ["", "PSS (proportional set size): halaman memori yang dipakai bersama beberapa proses "
               "dihitung sekali. Diukur pada 2 jalan terpisah dari jalan yang diukur waktunya, "
               "karena membacanya membebani CPU.", ""]
@@ -614,19 +565,16 @@ def write_results(info: dict, engines: list[str], stage_figs: dict, single: dict
     lines += ["", "## Target (mesin 2 core)", ""]
     checks = []
     e2e = single[first]["e2e"]
-    checks.append(("Satu laporan dari awal ≤ 3 s (median `lkj report`), tanpa proses siaga",
+    checks.append(("Satu laporan dari awal ≤ 3 s (median `lkj report`)",
                    statistics.median(e2e.values) <= TARGETS["e2e"]))
-    checks.append(("Satu laporan dari awal ≤ 3 s (median `lkj report`), dengan proses siaga",
-                   statistics.median(single[first]["e2e_warm"].values) <= TARGETS["e2e"]))
     checks.append(("Build ulang tanpa perubahan ≤ 0,5 s",
                    statistics.median(single[first]["noop"].values) <= TARGETS["noop"]))
     two = [f for f in many_figs if " 2 job" in f.label and f.runs]
     if two and not quick:
         checks.append((f"{info['kecamatan']} kecamatan ≤ 35 s dengan 2 job",
                        statistics.median(two[0].values) <= TARGETS["many2"]))
-    peak = max(r.peak_tree for r in single[first]["memory"].runs
-               + single[first]["memory_warm"].runs)
-    checks.append(("Memori puncak ≤ 400 MB per laporan (dengan dan tanpa proses siaga)",
+    peak = max(r.peak_tree for r in single[first]["memory"].runs)
+    checks.append(("Memori puncak ≤ 400 MB per laporan",
                    peak <= TARGETS["memory"]))
     for label, ok in checks:
         lines.append(f"- {'✅ tercapai' if ok else '❌ belum'}: {label}")
@@ -673,15 +621,12 @@ def main(argv: list[str] | None = None) -> int:
     project = make_project("satu")
     synth.copy_report_data(ROOT / "data" / "raw" / KEC, project / "data" / "raw" / KEC)
     stage_figs, single = {}, {}
-    try:
-        for engine in engines:
-            print(f"Mesin render {engine}: tahap demi tahap", flush=True)
-            stage_figs[engine] = stages(project, engine, args.stage_reps, log)
-            print(f"Mesin render {engine}: satu laporan", flush=True)
-            single[engine] = single_report(project, engine, args.reps, log,
-                                           args.kernel_reps if engine == engines[0] else 0)
-    finally:  # a bench that stops half-way leaves no standby behind
-        stop_standby()
+    for engine in engines:
+        print(f"Mesin render {engine}: tahap demi tahap", flush=True)
+        stage_figs[engine] = stages(project, engine, args.stage_reps, log)
+        print(f"Mesin render {engine}: satu laporan", flush=True)
+        single[engine] = single_report(project, engine, args.reps, log,
+                                       args.kernel_reps if engine == engines[0] else 0)
     print(f"{args.kecamatan} kecamatan sintetis ({engines[0]})", flush=True)
     many_figs = many(engines[0], args.kecamatan, jobs_list, args.many_reps, log,
                      started + args.budget)

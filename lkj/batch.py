@@ -280,8 +280,7 @@ def _build_forked(root: Path, todo: list[ReportId], engine: str, formats: tuple[
 
 def _build_one(root: Path, rid: ReportId, engine: str, formats: tuple[str, ...]) -> Outcome:
     cmd = [sys.executable, "-m", "lkj.cli", *_report_argv(rid, engine, formats)]
-    env = {**os.environ, "LKJ_ROOT": str(root), "PYTHONIOENCODING": "utf-8",
-           "LKJ_DAEMON": "0"}  # one process per report, as this function promises
+    env = {**os.environ, "LKJ_ROOT": str(root), "PYTHONIOENCODING": "utf-8"}
     started = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True,

@@ -66,9 +66,6 @@ def parser() -> argparse.ArgumentParser:
                             help="format keluaran dipisah koma (bawaan: html,pdf,docx)")
     from lkj.cli_kabupaten import add_commands
     add_commands(sub)  # init, template, all, portal, rekap, synth
-    sp = sub.add_parser("daemon", help="proses siaga yang mempercepat lkj report berikutnya")
-    sp.add_argument("aksi", choices=("status", "stop"),
-                    help="status: tampilkan proses siaga; stop: hentikan semuanya")
     return p
 
 
@@ -80,29 +77,12 @@ def _print_warnings(warnings: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``lkj …`` (argv None: the command line). From the command line, ``lkj report`` is run by
-    the warm standby process when one is there, and leaves one behind when not
-    (lkj/daemon.py); called with an argument list, everything runs here."""
+    """``lkj …`` (argv None: the command line)."""
     if argv is None:
         atexit.register(_end_without_teardown)  # first registered: run last
-        code = _command_line(sys.argv[1:])
+        code = _main(sys.argv[1:])
         _EXIT_CODE.append(code)
         return code
-    return _main(argv)
-
-
-def _command_line(argv: list[str]) -> int:
-    if argv[:1] == ["report"]:
-        from lkj import daemon
-
-        environ = dict(os.environ)
-        code = daemon.run_report(argv)
-        if code is not None:
-            return code
-        try:
-            return _main(argv)
-        finally:
-            daemon.start_in_background(environ)
     return _main(argv)
 
 
@@ -131,8 +111,6 @@ def _main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     from lkj import params
 
-    if args.command == "daemon":
-        return _daemon(args.aksi)
     root = params.project_root()
     try:
         from lkj import cli_kabupaten
@@ -152,25 +130,6 @@ def _main(argv: list[str]) -> int:
                  "pengelola lkj." if saved else f"Jalankan lagi dengan {DEBUG_ENV}=1 untuk "
                  "melihat rinciannya."), file=sys.stderr)
         return EXIT_FAIL
-
-
-def _daemon(aksi: str) -> int:
-    from lkj import daemon
-
-    if aksi == "stop":
-        n = daemon.stop_all()
-        print(f"{n} proses siaga dihentikan." if n else "Tidak ada proses siaga yang berjalan.")
-        return EXIT_OK
-    found = daemon.standbys()
-    if not found:
-        print("Tidak ada proses siaga yang berjalan. lkj report berikutnya memulainya"
-              + ("." if daemon.enabled() else " — kecuali dimatikan (LKJ_DAEMON=0)."))
-    for _path, status in found:
-        mark = " (sedang berhenti)" if status.get("stopping") else ""
-        print(f"Proses siaga {status.get('fingerprint')}: pid {status.get('pid')}, "
-              f"{status.get('reports')} laporan sedang dibuat, menganggur "
-              f"{status.get('idle_s')} detik{mark}.")
-    return EXIT_OK
 
 
 def _save_traceback(root: Path) -> Path | None:

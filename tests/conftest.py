@@ -1,6 +1,5 @@
 """Shared fixtures: a throw-away project with a copy of the sample data."""
 
-import os
 import shutil
 from pathlib import Path
 
@@ -8,10 +7,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# `lkj report` on the command line hands its report to a warm standby process (lkj/daemon.py)
-# and leaves one behind. Tests run every report cold, in its own process, and leave nothing
-# running, except tests/test_daemon.py, which asks for a standby in a directory of its own.
-os.environ["LKJ_DAEMON"] = "0"
 
 
 def copy_project(dst: Path) -> Path:
