@@ -7,6 +7,7 @@ only, half-up to 2 decimals for percentages.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -98,33 +99,42 @@ def triwulan(tw: int) -> str:
     return f"Triwulan {roman(tw)}"
 
 
-# Pandoc Markdown lets any ASCII punctuation be backslash-escaped; these are the characters that
-# could start markup (emphasis, links, raw HTML, math, citations, tables, attributes).
-_MD_SPECIAL = set("\\`*_{}[]<>#+-!|$@~^=:\"&")
+# Pandoc Markdown lets any ASCII punctuation character be backslash-escaped. Escaping them
+# leaves nothing for a reader to interpret: emphasis, links, raw HTML, attributes, divs, list
+# markers, smart quotes and dashes. Only , % ; / ? start no markup and stay as they are.
+_MD_ESCAPES = {ord(c): "\\" + c for c in "!\"#$&'()*+-.:<=>@[\\]^_`{|}~"}
 
 
-def md(text: object) -> str:
-    """Escape analyst-supplied text so it prints literally in every output format."""
-    out = []
-    for ch in " ".join(str(text).split()):  # newlines would break table rows
-        out.append("\\" + ch if ch in _MD_SPECIAL else ch)
-    return "".join(out)
+_BLANKS = re.compile(r"\s+")
+
+
+class Markup(str):
+    """Markdown written by lkj itself (bold totals, a code span): not escaped again."""
+
+
+def md(text: object) -> Markup:
+    """Text from the inputs, printed literally in every output format (the result is Markup:
+    escaping it again would print the backslashes)."""
+    if isinstance(text, Markup):
+        return text
+    # One space for any run of blanks: a newline would end a table row, four spaces make code.
+    return Markup(_BLANKS.sub(" ", str(text)).translate(_MD_ESCAPES))
 
 
 def md_table(header: list[str], rows: list[list[str]], align: str, caption: str = "",
              ident: str = "", bold_rows: set[int] = frozenset()) -> str:
-    """A pandoc pipe table. Cells must already be formatted (and escaped) strings.
+    """A pandoc pipe table. Every cell is escaped (:func:`md`) unless it is :class:`Markup`.
 
     ``align`` has one letter per column: l, r or c. Rows in ``bold_rows`` (indexes) are printed
     bold, e.g. totals.
     """
     marks = {"l": ":--", "r": "--:", "c": ":-:"}
-    lines = ["| " + " | ".join(header) + " |",
+    lines = ["| " + " | ".join(md(h) for h in header) + " |",
              "|" + "|".join(marks[a] for a in align) + "|"]
     for i, row in enumerate(rows):
-        cells = [f"**{c}**" if i in bold_rows and c else c for c in row]
+        cells = [f"**{md(c)}**" if i in bold_rows and c else md(c) for c in row]
         lines.append("| " + " | ".join(cells) + " |")
     text = "\n".join(lines)
     if caption:
-        text += f"\n\n: {caption}" + (f" {{#{ident}}}" if ident else "")
+        text += f"\n\n: {md(caption)}" + (f" {{#{ident}}}" if ident else "")
     return text + "\n"

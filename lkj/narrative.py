@@ -1,8 +1,8 @@
 """Generated sentences: every sentence that states a number, a comparison or a judgement comes
 from here, from the same values the tables show, so text and tables cannot disagree.
 
-Templates are Jinja2; values are formatted by :mod:`lkj.formatting` and analyst text is escaped
-before it reaches a template.
+Templates are Jinja2; values are formatted by :mod:`lkj.formatting`, and everything a template
+prints is escaped for Markdown (the environment's ``finalize``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from jinja2 import Environment, StrictUndefined
 from lkj import formatting as F
 from lkj import kinerja
 
+# Every value a template prints is escaped for Markdown (F.md) unless it is F.Markup: text from
+# the inputs can never become markup, however a template uses it.
 _env = Environment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                   keep_trailing_newline=False, autoescape=False)
+                   keep_trailing_newline=False, autoescape=False, finalize=F.md)
 _env.filters.update(percent=F.percent, rupiah=F.rupiah, number=F.number, md=F.md,
                     tanggal=F.tanggal, triwulan=F.triwulan)
 

@@ -23,6 +23,7 @@ from urllib.parse import quote
 from lkj import formatting as F
 from lkj import holidays, kabupaten, kinerja
 from lkj.params import ReportId
+from lkj.safe_markdown import HTML_POLICY
 
 INDEX = Path("reports") / "index.html"
 REKAP_DIR = "kabupaten"   # reports/kabupaten/<tahun>/tw<N>/ holds the kabupaten recap
@@ -223,6 +224,7 @@ def render_html(root: Path, now: dt.datetime | None = None) -> str:
     legend = " ".join(_chip(b.label, b.label, b.label, colours) for b in kinerja.SKALA)
     parts = [
         "<!DOCTYPE html>", '<html lang="id">', "<head>", '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{HTML_POLICY}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Laporan Kinerja Kecamatan — Kabupaten {kabupaten.KABUPATEN}</title>",
         f"<style>{CSS}</style>", "</head>", "<body>", "<header>",

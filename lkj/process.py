@@ -346,7 +346,10 @@ def build(root: Path, rid: ReportId) -> Result:
     if logo:
         path = (rid.kec_dir(root) / logo).resolve()
         inside = rid.kec_dir(root).resolve() in path.parents
-        if not inside or not path.is_file() or path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        # what the file holds, not only its name: anything else would reach every output format
+        image = inside and path.is_file() and path.read_bytes()[:8].startswith(
+            (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"))
+        if not image or path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
             from lkj.errors import Problem, ValidationError
             raise ValidationError([Problem(
                 f"data/raw/{rid.kec}/profil.csv", "berkas logo tidak ditemukan atau bukan PNG/JPG",

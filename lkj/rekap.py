@@ -79,7 +79,8 @@ def collect(root: Path, tahun: int, tw: int) -> list[Unit]:
                 u.nama = meta["profil"].get("nama_kecamatan") or u.nama
                 u.warnings = list(meta.get("warnings") or [])
                 u.warnings += [f"narasi/{k}.md belum diisi (masih berisi teks petunjuk)"
-                               for k, text in sorted(u.result.narasi.items()) if BELUM_DIISI in text]
+                               for k, text in sorted(u.result.narasi.items())
+                               if F.md(BELUM_DIISI) in text]  # narasi is escaped Markdown
                 tgl = meta["laporan"].get("tanggal")
                 u.ketepatan = holidays.ketepatan(tahun, tw, dt.date.fromisoformat(str(tgl))
                                                  if tgl else None, root)

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from lkj.errors import LkjError
+from lkj.safe_markdown import DOC_READER, HTML_POLICY
 
 __all__ = [
     "FORMATS",
@@ -64,7 +65,7 @@ REFERENCE_DOCX = TEMPLATES / "reference.docx"
 DRIVER = TEMPLATES / "render.lua"  # `pandoc lua` script: one pandoc process writes every format
 
 # pandoc Markdown reader: no raw HTML / TeX / {=format} blocks, no TeX math ($ is literal).
-PANDOC_READER = "markdown-raw_html-raw_tex-raw_attribute-tex_math_dollars"
+PANDOC_READER = DOC_READER
 
 # Fonts compiled into the typst Python package (no system fonts are needed).
 TYPST_EMBEDDED_FONTS = ("Libertinus Serif", "New Computer Modern", "DejaVu Sans Mono")
@@ -454,7 +455,8 @@ def _collect_markdown(nb, notebook: Path, assets_dir: Path | None) -> tuple[dict
             assets_dir.mkdir(parents=True, exist_ok=True)
             target = assets_dir / f"keluaran-{n_images}.{ext}"
             target.write_bytes(raw)
-            parts.append(f"![]({target.resolve().as_posix()})")
+            # relative to the Markdown file beside assets_dir: only such images are shown
+            parts.append(f"![]({assets_dir.name}/{target.name})")
         else:
             mime = {"png": "image/png", "jpg": "image/jpeg", "svg": "image/svg+xml"}[ext]
             parts.append(f"![](data:{mime};base64,{base64.b64encode(raw).decode('ascii')})")
@@ -727,7 +729,7 @@ def _write_meta_file(path: Path, settings: dict) -> Path:
 
 
 def _common_metadata(resource_dirs: list[Path]) -> dict[str, str | bool]:
-    return {"lkj-resource-dir": _posix_from_anchor(resource_dirs[0])}
+    return {f"lkj-resource-dir-{i}": _posix_from_anchor(d) for i, d in enumerate(resource_dirs, 1)}
 
 
 def _html_writer(work: Path, res: list[Path], settings: dict, page: dict, root: Path,
@@ -754,6 +756,7 @@ def _html_writer(work: Path, res: list[Path], settings: dict, page: dict, root: 
     return _Writer(
         "html", "html5", target, _write_meta_file(work / "meta-html.yaml", s),
         metadata=_common_metadata(res), template=HTML_TEMPLATE, include_in_header=[header],
+        variables={"lkj-csp": HTML_POLICY},
         toc=_truthy(s.get("toc", True)), toc_depth=_toc_depth(s),
         number_sections=_truthy(s.get("number-sections", False)),
         css=[] if inline else css_files, needs_images=not inline,
@@ -979,6 +982,7 @@ def _patch_core(xml: str, meta: dict) -> str:
     def put(xml: str, tag: str, value: Any) -> str:
         if not isinstance(value, str) or not value.strip():
             return xml
+        value = re.sub(r"\\(.)", r"\1", value)  # the metadata is escaped Markdown: its text
         element = f"<{tag}>{escape(value.strip())}</{tag}>"
         empty = re.compile(rf"<{tag}>\s*</{tag}>|<{tag}\s*/>")
         if empty.search(xml):
@@ -1217,6 +1221,9 @@ def _quarto_project(settings: dict, work: Path) -> None:
     data["filters"] = filters
     fmts = data.get("format") or {}
     html = fmts.get("html")
+    if isinstance(html, dict):  # the same policy as the embedded engine's pages
+        html["include-in-header"] = [{"text": f'<meta http-equiv="Content-Security-Policy" '
+                                              f'content="{HTML_POLICY}">'}]
     if isinstance(html, dict) and html.get("css"):
         css = html["css"]
         html["css"] = [localise(c) for c in css] if isinstance(css, list) else localise(css)

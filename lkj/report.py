@@ -7,6 +7,7 @@ output. Tables, figures and generated sentences are numbered here, in the order 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from functools import cached_property
 from pathlib import Path
 
@@ -136,22 +137,28 @@ class Laporan:
     # ---- sections -----------------------------------------------------------------------
     def _metadata(self) -> str:
         lap = self.meta["laporan"]
+        # pandoc reads metadata strings as Markdown: escaped like every other input text.
         data = {
-            "title": f"Laporan Kinerja {self.jabatan} {self.periode}",
-            "subtitle": f"Kecamatan {self.kec}",
-            "author": f"Pemerintah Kabupaten {self.kab}",
-            "date": F.tanggal(_date(lap["tanggal"])),
+            "title": F.md(f"Laporan Kinerja {self.jabatan} {self.periode}"),
+            "subtitle": F.md(f"Kecamatan {self.kec}"),
+            "author": F.md(f"Pemerintah Kabupaten {self.kab}"),
+            "date": F.md(F.tanggal(_date(lap["tanggal"]))),
             "lang": "id",
             "lkj-daftar": True,  # Daftar Tabel and Daftar Gambar after the Daftar Isi
         }
+        data = {k: v if isinstance(v, bool) else str(v) for k, v in data.items()}
         return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False,
                                          default_style='"') + "---\n"
 
     def _sampul(self) -> str:
         logo = ""
         if self.meta.get("logo") and self.processed_dir is not None:
-            path = (self.processed_dir / self.meta["logo"]).as_posix()
-            logo = f"![]({path}){{width=3.2cm}}\n\n"
+            # Beside the charts: the report only shows images from its own work folder.
+            src = self.processed_dir / self.meta["logo"]
+            dst = self.figures_dir / f"logo{src.suffix}"
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+            logo = f"![]({dst.as_posix()}){{width=3.2cm}}\n\n"
         return (f"::: {{.cover}}\n{logo}**LAPORAN KINERJA {F.md(self.jabatan.upper())}**\n\n"
                 f"**{F.triwulan(self.tw).upper()}**\n\n**TAHUN {self.tahun}**\n\n"
                 f"Pemerintah Kabupaten {F.md(self.kab)}\n\nKecamatan {F.md(self.kec)}\n:::\n")
@@ -193,7 +200,8 @@ class Laporan:
         peg = self.r.pegawai
         if not len(peg):
             return ""
-        rincian = " dan ".join(f"{int(p.jumlah)} pegawai {F.md(p.status)}" for p in peg.itertuples())
+        rincian = F.Markup(" dan ".join(f"{int(p.jumlah)} pegawai {F.md(p.status)}"
+                                        for p in peg.itertuples()))
         return N.render("pegawai", unit=self.unit_nama, rincian=rincian,
                         total=int(sum(int(j) for j in peg["jumlah"])) if len(peg) > 1 else 0) + "\n"
 
@@ -210,7 +218,8 @@ class Laporan:
                 rumus = ("(RKPDesa tepat waktu + APBDesa tepat waktu + LPPDesa tepat waktu) ÷ "
                          "(jumlah desa × 3) × 100%")
             elif r.cara_hitung in ("komponen", "daftar_kegiatan"):
-                rumus = f"Jumlah {F.md(r.label_pembilang)} ÷ Jumlah {F.md(r.label_penyebut)} × 100%"
+                rumus = F.Markup(f"Jumlah {F.md(r.label_pembilang)} ÷ Jumlah "
+                                 f"{F.md(r.label_penyebut)} × 100%")
             else:
                 rumus = "Nilai realisasi yang dilaporkan langsung"
             rumus_rows.append([str(r.no), F.md(r.indikator), rumus,
@@ -221,10 +230,10 @@ class Laporan:
                                  "tbl-rumus")
         prog = A.programs(self.r.anggaran)
         prog_rows = [[F.md(p.kode), F.md(p.uraian), F.rupiah(p.pagu)] for p in prog.itertuples()]
-        prog_rows.append(["", "**JUMLAH**", f"**{F.rupiah(self.meta['ringkasan']['pagu'])}**"])
+        prog_rows.append(["", "JUMLAH", F.rupiah(self.meta['ringkasan']['pagu'])])
         prog_table = F.md_table(["Kode", "Program", "Pagu (Rp)"], prog_rows, "llr",
                                 f"{self._number('Tabel', 2)} Program dan Pagu Anggaran "
-                                f"Tahun {self.tahun}", "tbl-program")
+                                f"Tahun {self.tahun}", "tbl-program", {len(prog_rows) - 1})
         pk_text = "\n".join([
             f"Perjanjian kinerja {F.md(self.unit_nama)} tahun {self.tahun} memuat {len(ind)} "
             "sasaran dan indikator kinerja berikut.\n", pk,
@@ -300,11 +309,11 @@ class Laporan:
             out.append(f"Definisi: {F.md(r.definisi)}\n")
         if r.cara_hitung in ("komponen", "daftar_kegiatan", "dokumen_desa") and r.penyebut:
             out.append(f"Realisasi = {F.number(r.pembilang, 0)} ÷ {F.number(r.penyebut, 0)} × "
-                       f"100% = **{F.value_with_unit(r.realisasi, r.satuan)}**\n")
+                       f"100% = **{F.md(F.value_with_unit(r.realisasi, r.satuan))}**\n")
             out.append(N.komponen_sentence(r) + "\n")
         elif r.cara_hitung == "nilai_langsung":
             out.append(f"Realisasi dilaporkan langsung sebesar "
-                       f"{F.value_with_unit(r.realisasi, r.satuan)}.\n")
+                       f"{F.md(F.value_with_unit(r.realisasi, r.satuan))}.\n")
         if r.cara_hitung == "daftar_kegiatan":
             out.append(self._kegiatan_table(r))
         if r.cara_hitung == "dokumen_desa":
@@ -346,8 +355,8 @@ class Laporan:
                 tgl = F.tanggal(_date(d["tanggal"])) + ", " if d["tanggal"] else ""
                 cells.append(f"{tgl}{d['status']}")
             rows.append(cells)
-        counts = ["", "**Tepat waktu**"] + [
-            f"**{int(grid[(grid['dokumen'] == dok)]['tepat_waktu'].map(bool).sum())}**"
+        counts = ["", "Tepat waktu"] + [
+            str(int(grid[(grid['dokumen'] == dok)]['tepat_waktu'].map(bool).sum()))
             for dok in desa.DOKUMEN]
         rows.append(counts)
         heads = []
@@ -356,7 +365,8 @@ class Laporan:
             heads.append(f"{dok} {ta} (batas {F.tanggal(desa.batas_waktu(dok, ta))})")
         table = F.md_table(["No", "Desa", *heads], rows, "llccc",
                            f"{self._number('Tabel', 3)} Dokumen Administrasi Pemerintahan Desa "
-                           f"per {F.tanggal(end)}", f"tbl-dokumen-{r.indikator_id.lower()}")
+                           f"per {F.tanggal(end)}", f"tbl-dokumen-{r.indikator_id.lower()}",
+                           {len(rows) - 1})
         rules = "\n".join(f"- {dok}: {desa.DASAR_HUKUM[dok]}." for dok in desa.DOKUMEN)
         per_dok = " + ".join(
             f"{int(grid[grid['dokumen'] == dok]['tepat_waktu'].map(bool).sum())} {dok}"
@@ -570,7 +580,7 @@ class Laporan:
         meta = self.meta
         # The full hash, split in two halves so it wraps inside a table cell on A4.
         files = [[F.md(f["path"]), str(f["rows"]),
-                  f"`{f['sha256'][:32]}` `{f['sha256'][32:]}`"] for f in meta["files"]]
+                  F.Markup(f"`{f['sha256'][:32]}` `{f['sha256'][32:]}`")] for f in meta["files"]]
         ftable = F.md_table(["Berkas masukan", "Baris", "SHA-256"], files, "lrl",
                             "Lampiran 2 Berkas Masukan Laporan", "tbl-berkas")
         warnings = meta.get("warnings") or []

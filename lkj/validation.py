@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lkj import anggaran, desa, kinerja
+from lkj import anggaran, desa, kinerja, safe_markdown
 from lkj.errors import LkjError, Problem, ValidationError
 from lkj.params import ReportId
 from lkj.reading import (CONTROL_CHARS, ROW, NumberFormatError, Table, decode,
@@ -206,44 +206,83 @@ def _key_values(table: Table, required: tuple[str, ...],
     return values, rows
 
 
-# The scheme of a link target: [text](scheme:…), <scheme:…>, or a reference "[ref]: scheme:…".
-_LINK_TARGET = re.compile(r"\]\(\s*<?\s*([a-zA-Z][a-zA-Z0-9+.-]*):"
-                          r"|<([a-zA-Z][a-zA-Z0-9+.-]*):[^>\s]*>"
-                          r"|^\s{0,3}\[[^\]]+\]:\s*<?([a-zA-Z][a-zA-Z0-9+.-]*):")
-_SAFE_SCHEMES = {"http", "https", "mailto"}
-_IMAGE = re.compile(r"!\[[^\]]*\]\s*[(\[]")
-_YAML_KEY = re.compile(r"^\s*[\w-]+\s*:")
+def _read_narasi(raw_dir: Path, problems: list[Problem], warnings: list[Problem],
+                 label) -> dict[str, tuple[Path, str]]:
+    """{name: (file, text)} of the narasi files that are plain text."""
+    for p in sorted((raw_dir / "narasi").glob("*.md")):
+        if p.stem not in NARASI:
+            warnings.append(Problem(label(p), "berkas narasi tidak dikenal dan tidak dipakai",
+                                    hint="nama berkas yang dipakai: "
+                                    + ", ".join(f"{n}.md" for n in NARASI)))
+    found = {}
+    for name in NARASI:
+        p = raw_dir / "narasi" / f"{name}.md"
+        if not p.is_file():
+            continue
+        data = p.read_bytes()
+        text = decode(data).strip()
+        bad = next((i for i, line in enumerate(text.splitlines(), 1)
+                    if CONTROL_CHARS.search(line)), None)
+        if data.startswith(b"PK\x03\x04") or "\x00" in text or bad is not None:
+            problems.append(Problem(label(p), "berkas narasi bukan teks biasa (berisi karakter "
+                                    "kontrol atau data biner)", bad or 1, None, None,
+                                    "simpan uraian sebagai teks biasa (UTF-8), mis. dari Notepad; "
+                                    "jangan menyimpan berkas Word dengan nama .md"))
+            continue
+        found[name] = (p, text)
+    return found
 
 
-def narasi_problems(text: str) -> list[tuple[int, str, str, str]]:
-    """Markdown in a narasi file that would do more than format text: (line, message, value, hint).
+def _line_of(text: str, needle: str, nth: int = 1) -> int | None:
+    """Line (1-based) of the nth occurrence of needle, if it is there as written."""
+    at = -1
+    for _ in range(nth):
+        at = text.find(needle, at + 1)
+        if at < 0:
+            return None
+    return text.count("\n", 0, at) + 1
 
-    Narasi is Markdown on purpose (bold, lists, quotes), but it must not change the document:
-    a "---" block would be read as document metadata (title, language, …), an image would pull a
-    file or a web address into the report, and a javascript:/file:/data: link is script or file
-    access in the HTML report.
-    """
-    out = []
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        prev = lines[i - 1] if i else ""
-        if re.fullmatch(r"\s*-{3,}\s*", line) and not prev.strip() and _YAML_KEY.match(nxt):
-            out.append((i + 1, "baris '---' yang langsung diikuti 'kunci: nilai' dibaca sebagai "
-                        "blok pengaturan dokumen (judul, bahasa, …), bukan sebagai teks", line,
-                        "hapus baris '---' ini; untuk garis pemisah tulis *** lalu satu baris "
-                        "kosong"))
-        image = _IMAGE.search(line)
-        if image:
-            out.append((i + 1, "gambar tidak didukung di narasi", line[image.start():][:60],
-                        "hapus gambar ini; grafik laporan dibuat otomatis dari data"))
-        for m in _LINK_TARGET.finditer(line):
-            scheme = next(g for g in m.groups() if g).lower()
-            if scheme not in _SAFE_SCHEMES:
-                out.append((i + 1, f"tautan '{scheme}:' tidak diizinkan di narasi", m.group(0),
-                            "pakai tautan http://, https:// atau mailto:, atau tulis sebagai "
-                            "teks biasa"))
-    return out
+
+def _narasi(pending, narasi_files: dict[str, tuple[Path, str]], problems: list[Problem],
+            warnings: list[Problem], files: list, label) -> dict[str, str]:
+    """The sanitised narasi (lkj.safe_markdown); what it refused becomes a problem or a warning
+    naming the file and, where the text shows it, the line."""
+    try:
+        cleaned = pending.result()
+    except safe_markdown.TooComplex as exc:
+        path = narasi_files.get(exc.name, (Path(f"narasi/{exc.name}.md"), ""))[0]
+        problems.append(Problem(label(path), f"narasi ini terlalu rumit untuk dibaca ({exc.why})",
+                                hint="periksa tanda kurung [ ] dan daftar bertingkat yang sangat "
+                                "dalam; tulis uraian sebagai paragraf dan daftar biasa"))
+        return dict.fromkeys(NARASI, "")
+    narasi = dict.fromkeys(NARASI, "")
+    for name, (path, text) in narasi_files.items():
+        result, where = cleaned[name], label(path)
+        images = 0
+        for kind, value in result.found:
+            if kind == "image":
+                images += 1
+                problems.append(Problem(where, "gambar tidak didukung di narasi",
+                                        _line_of(text, "![", images), None, value,
+                                        "hapus gambar ini; grafik laporan dibuat otomatis dari "
+                                        "data"))
+            elif kind == "link":
+                scheme = value.split(":", 1)[0] if ":" in value else value
+                warnings.append(Problem(where, f"tautan '{scheme[:20]}' dicetak sebagai teks biasa "
+                                        "(hanya tautan http://, https:// dan mailto: yang menjadi "
+                                        "tautan)", _line_of(text, value), None, value[:60],
+                                        "tulis alamat web lengkap, mis. https://lumajangkab.go.id"))
+            elif kind == "plain":
+                warnings.append(Problem(where, "bagian narasi ini dicetak sebagai teks biasa "
+                                        "(formatnya tidak dapat dipertahankan dengan aman)",
+                                        None, None, value, "tulis sebagai paragraf atau daftar "
+                                        "biasa"))
+            else:
+                problems.append(Problem(where, f"narasi tidak dapat dibaca ({value})", hint=
+                                        "simpan ulang sebagai teks biasa (UTF-8)"))
+        narasi[name] = result.markdown
+        files.append(SourceFile(where, _sha256(path), text.count("\n") + 1))
+    return narasi
 
 
 def _sha256(path: Path) -> str:
@@ -266,6 +305,10 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
             return str(p.relative_to(root))
         except ValueError:
             return str(p)
+
+    narasi_files = _read_narasi(raw_dir, problems, warnings, label)
+    # pandoc parses the narasi while the tables are read
+    pending = safe_markdown.start({k: text for k, (_, text) in narasi_files.items()})
 
     for name in (*KEY_VALUES, *SPECS):
         folder = rid.kec_dir(root) if name in KEC_LEVEL else raw_dir
@@ -296,31 +339,7 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
         problems += table.problems
         files.append(SourceFile(where, _sha256(path), len(table.frame)))
 
-    narasi = {}
-    for p in sorted((raw_dir / "narasi").glob("*.md")):
-        if p.stem not in NARASI:
-            warnings.append(Problem(label(p), "berkas narasi tidak dikenal dan tidak dipakai",
-                                    hint="nama berkas yang dipakai: "
-                                    + ", ".join(f"{n}.md" for n in NARASI)))
-    for name in NARASI:
-        p = raw_dir / "narasi" / f"{name}.md"
-        narasi[name] = ""
-        if not p.is_file():
-            continue
-        data = p.read_bytes()
-        text = decode(data).strip()
-        bad = next((i for i, line in enumerate(text.splitlines(), 1)
-                    if CONTROL_CHARS.search(line)), None)
-        if data.startswith(b"PK\x03\x04") or "\x00" in text or bad is not None:
-            problems.append(Problem(label(p), "berkas narasi bukan teks biasa (berisi karakter "
-                                    "kontrol atau data biner)", bad or 1, None, None,
-                                    "simpan uraian sebagai teks biasa (UTF-8), mis. dari Notepad; "
-                                    "jangan menyimpan berkas Word dengan nama .md"))
-            continue
-        for line, message, value, hint in narasi_problems(text):
-            problems.append(Problem(label(p), message, line, None, value, hint))
-        narasi[name] = text
-        files.append(SourceFile(label(p), _sha256(p), text.count("\n") + 1))
+    narasi = _narasi(pending, narasi_files, problems, warnings, files, label)
 
     if problems:
         raise ValidationError(problems)
@@ -669,7 +688,6 @@ def _check_anggaran(inputs: Inputs, name: str, warnings: list[Problem]) -> list[
 
 def split_kode_anggaran(text: str | None) -> list[str]:
     """"7.01.03.2.01, 7.01.03.2.06" → two normalised codes (comma, semicolon or space)."""
-    import re
     return [anggaran.normalise_kode(k) for k in re.split(r"[,;\s]+", text or "") if k]
 
 

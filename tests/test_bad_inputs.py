@@ -179,10 +179,12 @@ CASES = [
          f"{F}kegiatan.csv, baris 5, kolom 'uraian'", "karakter kontrol"),
     Case("Excel formula error", edit("anggaran.csv", "2.011.493.161", "#REF!"),
          f"{F}anggaran.csv, baris 2, kolom 'pagu'", "galat rumus Excel"),
-    Case("script link in a narasi", write("narasi/penutup.md", "Lihat [ini](javascript:alert(1)).\n"),
-         f"{F}narasi/penutup.md, baris 1:", "tautan 'javascript:' tidak diizinkan"),
-    Case("metadata block in a narasi", write("narasi/penutup.md", "Teks.\n\n---\ntitle: X\n---\n"),
-         f"{F}narasi/penutup.md, baris 3:", "blok pengaturan dokumen"),
+    Case("image over two lines in a narasi", write("narasi/penutup.md",
+                                                   "Teks.\n\n![sebuah\ngambar](/etc/passwd)\n"),
+         f"{F}narasi/penutup.md, baris 3:", "gambar tidak didukung di narasi"),
+    Case("reference-style image in a narasi", write("narasi/penutup.md",
+                                                    "Lihat ![foto].\n\n[foto]: /etc/hosts\n"),
+         f"{F}narasi/penutup.md, baris 1:", "gambar tidak didukung di narasi"),
 ]
 
 

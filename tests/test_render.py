@@ -457,14 +457,17 @@ def test_missing_figure_in_docx_is_an_error(tmp_path):
     assert not (tmp_path / "out" / "x.docx").exists()
 
 
-def test_image_pandoc_cannot_fetch_stops_the_docx(tmp_path):
-    """A web image that does not answer: pandoc would leave it out with a warning; lkj stops
-    and writes no DOCX (nothing is fetched from the internet: the address is this machine's
-    closed port 9)."""
-    nb = make_notebook(tmp_path / "nb", body=BODY + "\n\n![Peta](http://127.0.0.1:9/peta.png)\n")
-    with pytest.raises(LkjError, match="membuat DOCX: http://127.0.0.1:9/peta.png"):
-        R.render(nb, tmp_path / "out", "x", formats=("docx",), engine="embedded")
-    assert not (tmp_path / "out" / "x.docx").exists()
+def test_a_web_image_is_never_fetched_its_description_prints_instead(tmp_path):
+    """Images come only from the report's own folders (lkj.lua): an address on the web is not
+    fetched in any format (it would leak that the report is being read, or fail the build)."""
+    nb = make_notebook(tmp_path / "nb", body=BODY + "\n\n![Peta wilayah](http://127.0.0.1:9/peta.png)\n")
+    out = R.render(nb, tmp_path / "out", "x", formats=("docx", "html"), engine="embedded")
+    with zipfile.ZipFile(out["docx"]) as z:
+        xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith("rels"))
+        assert "127.0.0.1" not in xml
+        assert "Peta wilayah" in z.read("word/document.xml").decode("utf-8")
+    page = out["html"].read_text(encoding="utf-8")
+    assert "127.0.0.1:9" not in page and "Peta wilayah" in page
 
 
 def test_missing_figure_is_named_as_written(tmp_path):

@@ -138,7 +138,7 @@ def test_make_report_builds_then_does_nothing_until_a_raw_file_changes(make_proj
 
 
 def _captions(built) -> list[str]:
-    nb = (built / f"{SLUG}.ipynb").read_text(encoding="utf-8")
+    nb = (built / f"{SLUG}.ipynb").read_text(encoding="utf-8").replace("\\\\", "")  # escapes
     return sorted(set(re.findall(r"(?:Tabel|Gambar|Lampiran) \d+(?:\.\d+)?", nb)))
 
 

@@ -20,11 +20,15 @@ What it does (per output format: html, typst, docx):
   @tbl-x / @fig-x     resolved to the number written in the caption ("Tabel 3.1") of the
                       table or figure (an image alone in its paragraph) with that id, as a
                       link; any other citation is printed literally
-  Images (typst)      relative paths made absolute (the PDF is compiled with root "/")
+  Images (typst)      relative paths made absolute, found in one of the resource directories
 
-The filter only ever emits raw output that it builds itself; user text is never passed
-through as raw HTML/typst/OpenXML (the reader runs with raw_html, raw_tex and raw_attribute
-disabled).
+Before anything else the whole document is cut down to lkj's own markup (own_markup below):
+no raw HTML/typst/OpenXML, attributes only those lkj writes (the classes above, ids, image
+sizes), links only http(s)://, mailto: and #anchors, images only relative paths inside the
+report's folders (never a web address, never a file elsewhere). The report's text from the
+inputs is escaped before it gets here (lkj.formatting.md, lkj.safe_markdown); this is the net
+behind it, also for Quarto, whose reader keeps raw HTML. The filter only ever emits raw output
+that it builds itself.
 ]]
 
 local stringify = pandoc.utils.stringify
@@ -84,6 +88,87 @@ end
 
 local function is_pagebreak(b)
   return b ~= nil and b.t == "Div" and has_class(b, "pagebreak")
+end
+
+------------------------------------------------------------------------------
+-- lkj's own markup only (the net behind the escaping of every input)
+------------------------------------------------------------------------------
+
+local OWN_CLASSES = { cover = true, pagebreak = true, signature = true, signatures = true,
+  toc = true, unnumbered = true, unlisted = true }
+local SIZE_UNITS = { [""] = true, ["%"] = true, cm = true, mm = true, ["in"] = true, pt = true,
+  px = true }
+
+local function own_attr(el, sizes)
+  local classes = {}
+  for _, c in ipairs(el.classes) do
+    -- Quarto wraps notebook outputs in .cell divs it needs for its own layout.
+    if OWN_CLASSES[c] or (IN_QUARTO and c:match("^cell")) then classes[#classes + 1] = c end
+  end
+  local attrs = {}
+  if sizes then
+    for _, key in ipairs({ "width", "height" }) do
+      local value = el.attributes[key]
+      local unit = value and value:match("^%d+%.?%d*(%a*%%?)$")
+      if unit and SIZE_UNITS[unit] then attrs[key] = value end
+    end
+  end
+  local id = el.identifier:match("^[%w][%w%-_.:]*$") or ""
+  el.attr = pandoc.Attr(id, classes, attrs)
+  return el
+end
+
+local function own_link(l)
+  local t = l.target:lower()
+  if t:match("^https?://[^%s%c]+$") or t:match("^mailto:[^%s%c]+$")
+      or l.target:match("^#[%w][%w%-_.:]*$") then
+    l.title = ""
+    return own_attr(l)
+  end
+  return l.content
+end
+
+local IMAGE_TYPES = { png = true, jpg = true, jpeg = true }
+
+local function own_image(img)
+  local src = img.src
+  local ext = (src:match("%.(%w+)$") or ""):lower()
+  local inside = not src:match("^%a[%w+.-]*:") and src:sub(1, 1) ~= "/"
+    and not src:find("\\", 1, true) and not ("/" .. src .. "/"):find("/%.%./")
+  if (inside and IMAGE_TYPES[ext]) or src:match("^data:image/png;base64,[%w+/=]+$")
+      or src:match("^data:image/jpeg;base64,[%w+/=]+$") then
+    img.title = ""
+    return own_attr(img, true)
+  end
+  return pandoc.Emph(img.caption) -- a web address or a file elsewhere: only its description
+end
+
+local own_markup = {
+  RawInline = function(r) return pandoc.Str(r.text) end,
+  RawBlock = function(r) return pandoc.CodeBlock(r.text) end,
+  Link = own_link,
+  Image = own_image,
+  Span = function(s) own_attr(s); return s end,
+  Code = function(c) return own_attr(c) end,
+  Div = function(d) return own_attr(d) end,
+  Header = function(h) return own_attr(h) end,
+  CodeBlock = function(c) return own_attr(c) end,
+  Table = function(t) return own_attr(t) end,
+  Figure = function(f) return own_attr(f) end,
+}
+
+-- Settings from _quarto.yml, not text from the inputs: header-includes carries the HTML's
+-- Content-Security-Policy under Quarto.
+local CONFIG_META = { ["header-includes"] = true, ["include-before"] = true,
+  ["include-after"] = true }
+
+local function own_meta(meta)
+  for key, value in pairs(meta) do
+    if key:sub(1, 4) ~= "lkj-" and not CONFIG_META[key] and type(value) == "table" and value.walk then
+      meta[key] = value:walk(own_markup)
+    end
+  end
+  return meta
 end
 
 ------------------------------------------------------------------------------
@@ -542,30 +627,35 @@ local function typst_figure_width(fig)
   })
 end
 
--- Typst: relative image paths made absolute (the PDF is compiled with root "/").
-local function typst_image_path(base)
+-- Typst: relative image paths made absolute, from the first resource directory that has the
+-- file (own_image admits nothing else).
+local function typst_image_path(dirs)
   return function(img)
-    local src = img.src
-    if src:match("^%a[%w+.-]*:") and not src:match("^file:") then
-      -- Remote/data images cannot be read by the typst compiler: show the description.
+    if img.src:match("^data:") then
+      -- The typst compiler cannot read data: images: show the description.
       return pandoc.Emph(img.caption)
     end
-    src = src:gsub("^file://", "")
-    if src:sub(1, 1) ~= "/" then
-      src = base:gsub("/+$", "") .. "/" .. src
+    for _, dir in ipairs(dirs) do
+      local path = dir:gsub("/+$", "") .. "/" .. img.src
+      local f = io.open(path, "rb")
+      if f then
+        f:close()
+        img.src = path
+        return img
+      end
     end
-    img.src = src
+    img.src = dirs[1] and (dirs[1]:gsub("/+$", "") .. "/" .. img.src) or img.src
     return img
   end
 end
 
-local function format_fixes(resource_dir, text_width_cm)
+local function format_fixes(resource_dirs, text_width_cm)
   local filter = { Table = tidy_table }
   if IS_TYPST then
     filter.Plain, filter.Para, filter.Header = typst_escape_first, typst_escape_first, typst_escape_first
     filter.OrderedList = typst_nested_enums
     filter.Figure = typst_figure_width
-    if resource_dir ~= nil then filter.Image = typst_image_path(resource_dir) end
+    if resource_dirs ~= nil then filter.Image = typst_image_path(resource_dirs) end
   elseif IS_DOCX and text_width_cm ~= nil then
     filter.Figure = docx_figure_width(text_width_cm)
   end
@@ -573,6 +663,9 @@ local function format_fixes(resource_dir, text_width_cm)
 end
 
 function Pandoc(doc)
+  -- 0. Nothing but lkj's own markup goes on (see the header of this file).
+  doc.blocks = doc.blocks:walk(own_markup) -- (Pandoc:walk would also walk the settings)
+  doc.meta = own_meta(doc.meta)
   local meta = doc.meta
   local embedded = not IN_QUARTO
 
@@ -615,9 +708,15 @@ function Pandoc(doc)
   end
 
   -- 4. Format-specific rendering of the custom divs, tables and images.
-  local resource_dir = meta_string(meta, "lkj-resource-dir", nil)
+  local resource_dirs = {} -- lkj-resource-dir-1, -2, …: where relative images are found
+  while true do
+    local d = meta_string(meta, "lkj-resource-dir-" .. (#resource_dirs + 1), nil)
+    if d == nil then break end
+    resource_dirs[#resource_dirs + 1] = d
+  end
+  if #resource_dirs == 0 then resource_dirs = nil end
   local text_width = tonumber(meta_string(meta, "lkj-text-width-cm", ""))
-  local fixes = format_fixes(resource_dir, text_width)
+  local fixes = format_fixes(resource_dirs, text_width)
   local function render_blocks(bs)
     -- The custom divs first: what they become (signature lines, cover text) gets the fixes too.
     return transform_blocks(pandoc.Pandoc(bs, meta)):walk(fixes).blocks
