@@ -37,9 +37,9 @@ _comma := ,
 OUT := reports/$(KEC)/$(TAHUN)/tw$(TW)/lkj-$(KEC)-$(TAHUN)-tw$(TW)-$(UNIT)
 # Earlier quarters of the same year feed the quarterly trend, so they are inputs too.
 QUARTER_DIRS := $(if $(TW),$(wildcard $(foreach t,$(wordlist 1,$(TW),1 2 3 4),data/raw/$(KEC)/$(TAHUN)/$(UNIT)/tw$(t))))
-RAW_FILES := $(wildcard data/raw/$(KEC)/*.csv data/raw/$(KEC)/*.xlsx data/raw/$(KEC)/*.png $(foreach d,$(QUARTER_DIRS),$(d)/*.csv $(d)/*.xlsx) $(RAW_DIR)/narasi/*.md)
+RAW_FILES := $(wildcard data/raw/$(KEC)/*.csv data/raw/$(KEC)/*.xlsx data/raw/$(KEC)/*.png data/raw/$(KEC)/templat/*.md $(foreach d,$(QUARTER_DIRS),$(d)/*.csv $(d)/*.xlsx) $(RAW_DIR)/narasi/*.md)
 CODE := $(wildcard lkj/*.py) pyproject.toml
-RENDER_INPUTS := notebooks/laporan.ipynb _quarto.yml $(wildcard lkj/templates/*)
+RENDER_INPUTS := notebooks/laporan.ipynb _quarto.yml $(wildcard lkj/templates/* lkj/templates/bab/*)
 REPORT_ARGS = --kec "$(KEC)" --tw "$(TW)" --tahun "$(TAHUN)" --unit "$(UNIT)"
 
 .PHONY: help report check test bench clean venv init all rekap portal

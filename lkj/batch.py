@@ -59,7 +59,7 @@ def input_files(root: Path, rid: ReportId) -> list[Path]:
     """What a report is built from: its raw files (as the Makefile lists them) and the code."""
     raw, kec = rid.raw_dir(root), rid.kec_dir(root)
     files = [*kec.glob("*.csv"), *kec.glob("*.xlsx"), *kec.glob("*.png"), *kec.glob("*.jpg"),
-             *(raw / "narasi").glob("*.md")]
+             *(raw / "narasi").glob("*.md"), *(kec / "templat").glob("*.md")]
     for tw in range(1, rid.tw + 1):  # earlier quarters of the year feed the quarterly trend
         q = ReportId(rid.kec, rid.tahun, tw, rid.unit).raw_dir(root)
         files += [*q.glob("*.csv"), *q.glob("*.xlsx")]

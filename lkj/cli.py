@@ -154,6 +154,8 @@ def _run(args: argparse.Namespace, root: Path) -> int:
             from lkj.validation import check
             inputs = check(root, rid)
             result = compute(inputs)  # some warnings (capaian > 150%) need the computed values
+            from lkj.report import Laporan
+            Laporan.check_templates(result, root)  # a kecamatan's own chapter template
             print(f"OK: data {rid.label()} valid ({len(inputs.files)} berkas diperiksa; "
                   "tidak ada laporan yang dibuat atau diubah).")
             _print_warnings(result.meta["warnings"])

@@ -89,6 +89,23 @@ T = {
         "{% if akumulasi %}Realisasi tahun {{ tahun }} masih kumulatif sampai dengan "
         "{{ triwulan }}, sehingga belum dapat dibandingkan penuh dengan realisasi akhir tahun "
         "sebelumnya.{% endif %}"),
+    "wilayah": ("Wilayah Kecamatan {{ kecamatan }} terdiri atas {{ n }} desa, yaitu {{ desa }}."),
+    "pk_memuat": ("Perjanjian kinerja {{ unit }} tahun {{ tahun }} memuat {{ n }} sasaran dan "
+                  "indikator kinerja berikut."),
+    "program_pagu": ("Sasaran tersebut didukung oleh {{ n }} program dengan pagu anggaran "
+                     "seluruhnya Rp{{ pagu|rupiah }}."),
+    "belum_tercapai": (
+        "Sampai dengan {{ periode }}, "
+        "{% if tercapai == n %}seluruh indikator telah mencapai target."
+        "{% elif tercapai == 0 %}seluruh indikator ({{ n }}) belum mencapai target."
+        "{% else %}{{ n - tercapai }} dari {{ n }} indikator belum mencapai target.{% endif %}"),
+    "realisasi_rumus": ("Realisasi = {{ pembilang }} ÷ {{ penyebut }} × 100% = "
+                        "**{{ realisasi }}**"),
+    "realisasi_langsung": "Realisasi dilaporkan langsung sebesar {{ realisasi }}.",
+    "dokumen_jumlah": ("Jumlah dokumen tepat waktu: {{ per_dok }} = {{ pembilang }} dari "
+                       "{{ n_desa }} desa × 3 dokumen = {{ penyebut }} dokumen."),
+    "capaian_butir": ("- {{ indikator }}: capaian {{ capaian|percent }} ({{ kategori }}), "
+                      "{% if tercapai %}tercapai{% else %}belum tercapai{% endif %}."),
     "kesimpulan_anggaran": (
         "Penyerapan anggaran mencapai {{ persen|percent }} (Rp{{ realisasi|rupiah }} dari pagu "
         "Rp{{ pagu|rupiah }})."),
@@ -100,8 +117,9 @@ def _template(name: str):
     return _env.from_string(T[name])  # compiling is most of a sentence's cost: once per name
 
 
-def render(name: str, **values) -> str:
-    return _template(name).render(**values).strip()
+def render(name: str, **values) -> F.Markup:
+    """The sentence ``name`` as Markdown (its values escaped: it is not escaped again)."""
+    return F.Markup(_template(name).render(**values).strip())
 
 
 def periode(tahun: int, tw: int) -> str:

@@ -357,6 +357,8 @@ def build(root: Path, rid: ReportId) -> Result:
                 "berkasnya saja, mis. logo.png")])
         result.meta["logo_sumber"] = str(path)
     result.triwulan = quarterly_trend(root, rid, result)
+    from lkj.report import Laporan
+    Laporan.check_templates(result, root)  # a kecamatan's own chapter template, if any
     return result
 
 

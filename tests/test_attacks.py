@@ -247,6 +247,14 @@ def poisoned(request, tmp_path_factory, canary):
         target.write_text(target.read_text(encoding="utf-8") + "\n\n"
                           + payload(path, canary.url), encoding="utf-8")
     cells = _poison_cells(root, canary.url)
+    # A kecamatan's own chapter template is written by someone else too (lkj/report.py).
+    from lkj.report import TEMPLATES
+    own = root / "data/raw/candipuro/templat"
+    own.mkdir(parents=True)
+    (own / "bab4.md").write_text((TEMPLATES / "bab4.md").read_text(encoding="utf-8") + "\n\n"
+                                 + payload(ATTACKS / "narasi/html.md", canary.url) + "\n\n"
+                                 + payload(ATTACKS / "narasi/tautan.md", canary.url),
+                                 encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LKJ_ROOT", str(root))
         for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):

@@ -256,6 +256,8 @@ local function quarto_neutralise_ids(doc)
     Figure = function(f) f.identifier = rename(f.identifier); return f end,
     Image = function(i) i.identifier = rename(i.identifier); return i end,
     Link = function(l)
+      -- Quarto's typst output gives renamed tables no label to link to: the text only.
+      if l.target:match("^#[tf][bi][lg]%-") and IS_TYPST then return l.content end
       if l.target:match("^#") then l.target = "#" .. rename(l.target:sub(2)) end
       return l
     end,
