@@ -1,4 +1,4 @@
-"""Kabupaten-level commands of ``lkj``: init, template, all, portal, rekap, synth.
+"""Kabupaten-level commands of ``lkj``: init, template, all, portal, rekap, synth, watch.
 
 Registered by :func:`lkj.cli.parser` and dispatched by :func:`lkj.cli.main`; kept here so the
 per-report commands in cli.py stay as they are. Messages in Bahasa Indonesia; exit code 0 on
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lkj.errors import LkjError, ValidationError, rel
 
-COMMANDS = ("init", "template", "all", "portal", "rekap", "synth")
+COMMANDS = ("init", "template", "all", "portal", "rekap", "synth", "watch")
 EXIT_OK, EXIT_FAIL = 0, 1
 
 
@@ -45,6 +45,15 @@ def add_commands(sub) -> None:
     sp.add_argument("--tahun", default="", help="tahun (bawaan: tahun terakhir yang ada datanya)")
     sp.add_argument("--engine", **engine)
     sp.add_argument("--formats", default="html,pdf", help="format keluaran (bawaan: html,pdf)")
+    sp = sub.add_parser("watch", help="bangun ulang laporan setiap kali datanya disimpan dan "
+                                      "tampilkan di peramban")
+    sp.add_argument("--kec", required=True, help="nama folder kecamatan, mis. candipuro")
+    sp.add_argument("--tw", required=True, help="triwulan 1–4")
+    sp.add_argument("--tahun", default="", help="tahun (bawaan: tahun terakhir yang ada datanya)")
+    sp.add_argument("--unit", default="", help="unit pelapor (bawaan: camat)")
+    sp.add_argument("--engine", **engine)
+    sp.add_argument("--formats", default="html,pdf,docx", help="format keluaran dipisah koma")
+    sp.add_argument("--port", default="8040", help="port di 127.0.0.1 (bawaan: 8040; 0 = bebas)")
     sp = sub.add_parser("synth", help="tulis data contoh/sintetis untuk peragaan dan pengujian")
     sp.add_argument("--kec", required=True,
                     help="kecamatan dipisah koma, mis. pasirian,tempeh; atau 'semua'")
@@ -115,6 +124,11 @@ def _dispatch(args: argparse.Namespace, root: Path) -> int:
                 print(f"  {rel(placed[key], root)}")
         print(f"Portal diperbarui: {rel(root / 'reports' / 'index.html', root)}")
         return EXIT_OK
+    if args.command == "watch":
+        from lkj import params, watch
+        rid = params.resolve(root, args.kec, args.tw, args.tahun or None, args.unit or None)
+        return watch.watch(root, rid, args.engine, _formats(args.formats),
+                           _int(args.port, "--port"))
     if args.command == "synth":
         from lkj import synth
         from lkj.params import parse_tahun, parse_tw
