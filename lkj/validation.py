@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +20,9 @@ import pandas as pd
 from lkj import anggaran, desa, kinerja
 from lkj.errors import LkjError, Problem, ValidationError
 from lkj.params import ReportId
-from lkj.reading import (CONTROL_CHARS, ROW, NumberFormatError, Table, decode,
-                         parse_date, parse_number, read_table, to_sen)
+from lkj.reading import (CONTROL_CHARS, ROW, MixedEncoding, NumberFormatError, Table,
+                         UnreadableFile, decode, mixed_message, parse_date, parse_number,
+                         read_input, read_table, to_sen)
 
 NARASI = ("kata_pengantar", "latar_belakang", "maksud_tujuan", "gambaran_umum",
           "permasalahan_utama", "visi_misi", "analisis_penyebab", "efisiensi",
@@ -116,8 +118,32 @@ class Inputs:
 def _find(folder: Path, name: str) -> Path | None:
     for ext in (".csv", ".xlsx"):
         p = folder / f"{name}{ext}"
-        if p.is_file():
+        if p.is_file() or p.is_symlink():  # a link is found, and then refused (symlink_problem)
             return p
+    return None
+
+
+def symlink_problem(path: Path, root: Path, label: str) -> Problem | None:
+    """A symbolic link on the way from data/raw down to ``path`` (the file included) is refused.
+
+    Any link, not only one that leaves data/raw: a link can point anywhere (a narasi linked to
+    /etc/passwd would be published in the report), and even one inside data/raw makes two
+    folders share a file, so editing one quarter's data silently changes another quarter's
+    report. data/raw itself may be a link (e.g. to a shared drive)."""
+    base = Path(root) / "data" / "raw"
+    try:
+        parts = Path(path).relative_to(base).parts
+    except ValueError:
+        return None
+    here = base
+    for part in parts:
+        here = here / part
+        if here.is_symlink():
+            what = "berkas ini" if here == Path(path) else f"folder {here.name}/"
+            return Problem(label, f"{what} adalah tautan simbolik (symlink), bukan berkas atau "
+                           "folder biasa; data/raw hanya menerima berkas biasa", None, None,
+                           os.readlink(here), "salin berkas atau folder aslinya ke sini "
+                           "(bukan tautannya), lihat docs/data.md bagian 1.3")
     return None
 
 
@@ -150,10 +176,29 @@ def _convert(table: Table, spec: list[Col]) -> pd.DataFrame:
                            "date": "bukan tanggal yang sah"}.get(col.kind, "bukan angka yang sah")
                 if "desimal" in str(exc):
                     message = "jumlah rupiah lebih dari 2 angka desimal (sen)"
+                if isinstance(exc, TooManyDigits):
+                    message = (f"angka lebih dari {MAX_DIGITS} digit (Excel pun hanya menyimpan "
+                               f"{MAX_DIGITS} digit angka)")
+                    hint = ("periksa angkanya; nomor seperti NIP atau kode bukan angka hitungan: "
+                            "tulis di kolom teks")
                 table.problem(message, row, col.name, raw, hint)
                 values.append(None)
         columns[col.name] = pd.Series(values, dtype=object)
     return pd.DataFrame(columns)
+
+
+MAX_DIGITS = 15  # what Excel keeps of a number; more is a typo or a code (NIP) in a number column
+
+
+class TooManyDigits(NumberFormatError):
+    pass
+
+
+def digits(number) -> int:
+    """Digits a number needs, without leading zeros or zeros after the last decimal:
+    784.808.761,00 → 9, 1E+30 → 31."""
+    _, figures, exponent = abs(number).normalize().as_tuple()
+    return len(figures) + max(exponent, 0)
 
 
 def _parse_cell(text: object, col: Col) -> object:
@@ -170,6 +215,8 @@ def _parse_cell(text: object, col: Col) -> object:
     number = parse_number(text)
     if number is None:
         return None
+    if digits(number) > MAX_DIGITS:
+        raise TooManyDigits(text)
     if col.kind == "int":
         if number != number.to_integral_value():
             raise NumberFormatError(text)
@@ -246,8 +293,111 @@ def narasi_problems(text: str) -> list[tuple[int, str, str, str]]:
     return out
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+# Limits of a narasi (docs/data.md, 7.4): far beyond what analysts write, and low enough that
+# pandoc and typst render any text within them in seconds. The nesting limits are not Markdown's
+# but the renderers': pandoc's time triples with each level of brackets inside brackets
+# (9 levels: 3 s, 12: minutes, 16: 10 minutes and 6 GB), typst stops at ~30 nested lists.
+MAX_NARASI_BYTES = 100 << 10   # the longest real narasi has ~30 KB
+MAX_WORD = 1_000               # characters without a space (pandoc's typst writer: quadratic)
+MAX_BRACKET_DEPTH = 3          # [ … [ … [ … ] ] ] within a paragraph
+MAX_BRACKETS = 500             # "[" in one file; real ones have a handful
+MAX_LIST_DEPTH = 6             # a list inside a list inside …; real ones have 2–3
+MAX_QUOTE_DEPTH = 3            # > > >
+
+_LIST_MARKERS = re.compile(r"[ \t]*(?:[-+*]|\(?(?:\d{1,9}|[a-zA-Z]|[ivxlcdm]+|[IVXLCDM]+)[.)])"
+                           r"(?:[ \t]+|$)")
+_QUOTES = re.compile(r"(?:[ \t]{0,3}>)+")
+_FENCE = re.compile(r"[ \t]{0,3}:{3,}[ \t]*(\S?)")  # ::: {.x} opens a block, ::: alone closes
+_DIV_TAG = re.compile(r"<(/?)div\b[^>]*>", re.I)
+
+
+def narasi_limits(text: str) -> list[tuple[int, str, str, str]]:
+    """Markdown in a narasi too large or too deeply nested to render: (line, message, value,
+    hint), at most one per kind, at the first line that crosses the limit.
+
+    Cheap text checks, run before any parser sees the text (a parser is what such text makes
+    slow). Also a ``<div>`` or ``:::`` block left open: it would swallow the rest of the report
+    after the narasi (the signature, the next chapter), which typst then refuses."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_NARASI_BYTES:
+        return [(1, f"berkas narasi terlalu besar ({size >> 10} KB; paling besar "
+                 f"{MAX_NARASI_BYTES >> 10} KB)", None,
+                 "ringkas uraiannya; lampiran panjang tidak termasuk narasi laporan")]
+    found: dict[str, tuple[int, str, str, str]] = {}
+
+    def over(kind: str, line: int, message: str, value: str, hint: str) -> None:
+        found.setdefault(kind, (line, message, value[:60], hint))
+
+    lines = text.replace("\t", "    ").splitlines()
+    depth = brackets = 0
+    lists: list[int] = []  # indents of the open list items
+    divs: list[int] = []   # lines where the open <div> / ::: blocks start
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            depth = 0  # pandoc pairs brackets within one paragraph
+            continue
+        word = max(line.split(), key=len)
+        if len(word) > MAX_WORD:
+            over("word", n, f"kata sepanjang {len(word)} karakter tanpa spasi (paling panjang "
+                 f"{MAX_WORD})", word, "pisahkan dengan spasi, atau tulis alamat web yang "
+                 "lebih pendek")
+        for ch in re.findall(r"\\.|[\[\]]", line):
+            if ch == "[":
+                depth, brackets = depth + 1, brackets + 1
+                if depth > MAX_BRACKET_DEPTH:
+                    over("depth", n, f"tanda kurung siku '[' bersarang lebih dari "
+                         f"{MAX_BRACKET_DEPTH} tingkat", line, "kurangi kurung siku di dalam "
+                         "kurung siku, atau tutup setiap '[' dengan ']'")
+            elif ch == "]":
+                depth = max(0, depth - 1)
+        if brackets > MAX_BRACKETS:
+            over("brackets", n, f"lebih dari {MAX_BRACKETS} tanda kurung siku '['", line,
+                 "kurangi tanda kurung siku; untuk catatan pakai tanda kurung biasa ( )")
+        quote = _QUOTES.match(line)
+        if quote and quote.group().count(">") > MAX_QUOTE_DEPTH:
+            over("quote", n, f"kutipan ('>') bertingkat lebih dari {MAX_QUOTE_DEPTH} tingkat",
+                 line, f"pakai paling banyak {MAX_QUOTE_DEPTH} tanda '>' di awal baris")
+        rest = line[quote.end():] if quote else line
+        indent = len(rest) - len(rest.lstrip())
+        markers = _LIST_MARKERS.match(rest)
+        if markers:  # "- - x" is a list in a list, too
+            while lists and lists[-1] >= indent:
+                lists.pop()
+            lists.append(indent)
+            if len(lists) + len(_LIST_MARKERS.findall(markers.group())) - 1 > MAX_LIST_DEPTH:
+                over("list", n, f"daftar bertingkat lebih dari {MAX_LIST_DEPTH} tingkat", line,
+                     f"pakai paling banyak {MAX_LIST_DEPTH} tingkat sub-butir")
+        elif indent == 0 and n > 1 and not lines[n - 2].strip():
+            lists.clear()  # a paragraph at the margin after a blank line ends every list
+        fence = _FENCE.match(line)
+        tags = [m.group(1) for m in _DIV_TAG.finditer(line)]
+        for closing in ([] if fence is None else [not fence.group(1)]) + [t == "/" for t in tags]:
+            if not closing:
+                divs.append(n)
+            elif divs:
+                divs.pop()
+    if divs:
+        over("div", divs[0], "blok <div> atau ':::' dibuka di baris ini tetapi tidak ditutup, "
+             "sehingga sisa laporan sesudah narasi ini (tanda tangan, bab berikutnya) ikut masuk "
+             "ke dalamnya", lines[divs[0] - 1], "hapus baris ini (narasi tidak memerlukan blok "
+             "<div> atau ':::'), atau tutup bloknya")
+    return sorted(found.values())
+
+
+def _hidden_sheets(raw_dir: Path, label) -> list[Problem]:
+    """A warning for the hidden sheets of the quarter's masukan.xlsx (they are not read)."""
+    from lkj.workbook import WORKBOOK, sheets
+
+    book = raw_dir / WORKBOOK
+    try:
+        hidden = sheets(book)[1] if book.is_file() and not book.is_symlink() else ()
+    except Exception:  # noqa: BLE001 - an unreadable workbook is reported by its first table
+        hidden = ()
+    if not hidden:
+        return []
+    return [Problem(label(book), "lembar tersembunyi tidak dibaca: "
+                    + ", ".join(repr(h) for h in hidden), hint="bila data laporan ada di lembar "
+                    "itu, tampilkan lembarnya (klik kanan → Unhide)")]
 
 
 def load_inputs(root: Path, rid: ReportId) -> Inputs:
@@ -279,6 +429,10 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
                                         hint="buat berkas ini (lihat docs/data.md untuk kolomnya)"))
             continue
         where = label(path) + (f"/{sheet}" if sheet else "")  # …/masukan.xlsx/anggaran
+        link = symlink_problem(path, root, where)
+        if link:
+            problems.append(link)
+            continue
         # An optional file with only its header row is an empty table; a required one is not.
         optional = name not in REQUIRED
         if name in KEY_VALUES:
@@ -294,7 +448,9 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
                 tables[name] = _convert(table, spec)
                 raw[name] = table.frame.set_index(ROW, drop=False)
         problems += table.problems
-        files.append(SourceFile(where, _sha256(path), len(table.frame)))
+        warnings += table.warnings
+        files.append(SourceFile(where, table.sha256, len(table.frame)))
+    warnings += _hidden_sheets(raw_dir, label)
 
     narasi = {}
     for p in sorted((raw_dir / "narasi").glob("*.md")):
@@ -305,10 +461,21 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
     for name in NARASI:
         p = raw_dir / "narasi" / f"{name}.md"
         narasi[name] = ""
-        if not p.is_file():
+        if not (p.is_file() or p.is_symlink()):
             continue
-        data = p.read_bytes()
-        text = decode(data).strip()
+        problem = symlink_problem(p, root, label(p))
+        try:
+            data = b"" if problem else read_input(p, MAX_NARASI_BYTES)
+            text = decode(data).strip()
+        except UnreadableFile as exc:
+            problem = Problem(label(p), str(exc), exc.row, None, None, exc.hint)
+        except MixedEncoding as exc:
+            rows = [data.count(b"\n", 0, at) + 1 for at in (exc.utf8_at, exc.other_at)]
+            message, hint = mixed_message(*rows)
+            problem = Problem(label(p), message, rows[1], None, None, hint)
+        if problem:
+            problems.append(problem)
+            continue
         bad = next((i for i, line in enumerate(text.splitlines(), 1)
                     if CONTROL_CHARS.search(line)), None)
         if data.startswith(b"PK\x03\x04") or "\x00" in text or bad is not None:
@@ -317,10 +484,11 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
                                     "simpan uraian sebagai teks biasa (UTF-8), mis. dari Notepad; "
                                     "jangan menyimpan berkas Word dengan nama .md"))
             continue
-        for line, message, value, hint in narasi_problems(text):
+        # The cheap limits first: a text beyond them is not given to any parser.
+        for line, message, value, hint in narasi_limits(text) or narasi_problems(text):
             problems.append(Problem(label(p), message, line, None, value, hint))
         narasi[name] = text
-        files.append(SourceFile(label(p), _sha256(p), text.count("\n") + 1))
+        files.append(SourceFile(label(p), hashlib.sha256(data).hexdigest(), text.count("\n") + 1))
 
     if problems:
         raise ValidationError(problems)
