@@ -45,8 +45,12 @@ class Laporan:
     @classmethod
     def from_processed(cls, processed_dir: str | Path, figures_dir: str | Path = "figures",
                        engine: str = "", commit: str = "") -> "Laporan":
-        lap = cls(read_processed(Path(processed_dir)), figures_dir, engine, commit)
-        lap.processed_dir = Path(processed_dir).resolve()
+        folder = Path(processed_dir)
+        if not folder.is_absolute():  # as the notebook is given it: relative to the project
+            from lkj.params import project_root
+            folder = project_root() / folder
+        lap = cls(read_processed(folder), figures_dir, engine, commit)
+        lap.processed_dir = folder.resolve()
         return lap
 
     # ---- helpers ------------------------------------------------------------------------
