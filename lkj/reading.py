@@ -308,7 +308,7 @@ def _bounded(rows: Iterator[tuple[int, list]]) -> list[tuple[int, list]]:
             continue
         if last >= MAX_COLUMNS:
             raise _too_wide(number, last, cells[last])
-        if len(kept) == MAX_ROWS:
+        if len(kept) > MAX_ROWS:  # the header and MAX_ROWS data rows are kept
             raise UnreadableFile(
                 f"berkas berisi lebih dari {MAX_ROWS:,} baris data".replace(",", "."),
                 "data satu laporan jauh lebih sedikit: periksa apakah ini berkas yang benar, "

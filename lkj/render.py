@@ -527,7 +527,7 @@ def _run(cmd: list[str], what: str, cwd: Path, timeout: int = PANDOC_TIMEOUT,
 def _pandoc_failed(what: str, code: int, stderr: str) -> LkjError:
     if "Heap exhausted" in stderr:  # the -M of PANDOC_RTS
         return LkjError(f"{what}: memori yang diperlukan melebihi batas "
-                        f"{tools.gb(PANDOC_MEMORY)}; proses dihentikan.")
+                        f"{tools.size_text(PANDOC_MEMORY)}; proses dihentikan.")
     return LkjError(f"{what} gagal (kode {code}):\n{_tail(stderr)}")
 
 
@@ -1403,7 +1403,7 @@ def render(
         raise LkjError(f"Notebook tidak ditemukan: {notebook}")
     chosen = select_engine(engine)
     out_dir.mkdir(parents=True, exist_ok=True)
-    work_dir = Path(work_dir) if work_dir is not None else out_dir.parent
+    work_dir = (Path(work_dir) if work_dir is not None else out_dir.parent).resolve()
     if chosen == "quarto":
         if images_ready is not None:
             images_ready()

@@ -114,8 +114,10 @@ def run(cmd: list[str], what: str, cwd: Path | str, timeout: float, env: dict[st
     return done
 
 
-def gb(size: int) -> str:
-    return f"{size / (1 << 30):g} GB"
+def size_text(size: int) -> str:
+    """2 GB, 400 MB: a limit as the messages write it."""
+    unit, scale = ("GB", 1 << 30) if size >= 1 << 30 else ("MB", 1 << 20)
+    return f"{size / scale:.1f}".replace(".", ",").removesuffix(",0") + f" {unit}"
 
 
 def typst_compile(source: Path, output: Path, root: Path, font_paths: list[str],
@@ -136,7 +138,7 @@ def typst_compile(source: Path, output: Path, root: Path, font_paths: list[str],
     if done.returncode == 0:
         return
     if done.returncode == _MEMORY_EXIT or "memory allocation" in done.stderr:
-        raise LkjError(f"Typst: memori yang diperlukan melebihi batas {gb(memory)}; proses "
+        raise LkjError(f"Typst: memori yang diperlukan melebihi batas {size_text(memory)}; proses "
                        "dihentikan.")
     try:
         error = json.loads(done.stdout)

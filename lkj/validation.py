@@ -304,8 +304,8 @@ MAX_BRACKETS = 500             # "[" in one file; real ones have a handful
 MAX_LIST_DEPTH = 6             # a list inside a list inside …; real ones have 2–3
 MAX_QUOTE_DEPTH = 3            # > > >
 
-_LIST_MARKERS = re.compile(r"[ \t]*(?:[-+*]|\(?(?:\d{1,9}|[a-zA-Z]|[ivxlcdm]+|[IVXLCDM]+)[.)])"
-                           r"(?:[ \t]+|$)")
+_LIST_MARKER = r"[ \t]*(?:[-+*]|\(?(?:\d{1,9}|[a-zA-Z]|[ivxlcdm]+|[IVXLCDM]+)[.)])(?:[ \t]+|$)"
+_LIST_MARKERS = re.compile(f"(?:{_LIST_MARKER})+")  # "- - x" is a list in a list
 _QUOTES = re.compile(r"(?:[ \t]{0,3}>)+")
 _FENCE = re.compile(r"[ \t]{0,3}:{3,}[ \t]*(\S?)")  # ::: {.x} opens a block, ::: alone closes
 _DIV_TAG = re.compile(r"<(/?)div\b[^>]*>", re.I)
@@ -360,11 +360,11 @@ def narasi_limits(text: str) -> list[tuple[int, str, str, str]]:
         rest = line[quote.end():] if quote else line
         indent = len(rest) - len(rest.lstrip())
         markers = _LIST_MARKERS.match(rest)
-        if markers:  # "- - x" is a list in a list, too
+        if markers:
             while lists and lists[-1] >= indent:
                 lists.pop()
             lists.append(indent)
-            if len(lists) + len(_LIST_MARKERS.findall(markers.group())) - 1 > MAX_LIST_DEPTH:
+            if len(lists) + len(re.findall(_LIST_MARKER, markers.group())) - 1 > MAX_LIST_DEPTH:
                 over("list", n, f"daftar bertingkat lebih dari {MAX_LIST_DEPTH} tingkat", line,
                      f"pakai paling banyak {MAX_LIST_DEPTH} tingkat sub-butir")
         elif indent == 0 and n > 1 and not lines[n - 2].strip():
