@@ -73,9 +73,10 @@ class ValidationError(LkjError):
         """Write every problem to ``path`` when there are more than the message shows; the
         message then names the file as ``shown_as``. Best effort: a full disk only loses
         the list, not the message."""
-        if len(self.problems) <= MAX_SHOWN:
-            return
         try:
+            if len(self.problems) <= MAX_SHOWN:
+                path.unlink(missing_ok=True)  # an earlier run's list would mislead
+                return
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("\n".join(f"{i}. {p}" for i, p in enumerate(self.problems, 1))
                             + "\n", encoding="utf-8")

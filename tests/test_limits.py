@@ -379,6 +379,11 @@ def test_many_problems_are_printed_shortly_and_listed_in_full(tw2, project, caps
     saved = "build/gagal/masalah-lkj-candipuro-2023-tw2-camat.txt"
     assert f"… dan 1.090 masalah lain (daftar lengkap: {saved})." in err
     assert len((project / saved).read_text(encoding="utf-8").splitlines()) == 1120
+    path.write_text("\n".join([head, *rows[:1], rows[0].replace(";ditindaklanjuti", ";selesai")])
+                    + "\n", encoding="utf-8")
+    assert main(["check", "--kec", "candipuro", "--tw", "2"]) == 1
+    assert "masalah lain" not in capsys.readouterr().err
+    assert not (project / saved).exists()  # no list of an earlier run left to mislead
 
 
 # ---- programs: time, memory, files they may read, and none outliving lkj --------------------
