@@ -21,8 +21,8 @@ from lkj import anggaran, desa, kinerja
 from lkj.errors import LkjError, Problem, ValidationError
 from lkj.params import ReportId
 from lkj.reading import (CONTROL_CHARS, ROW, MixedEncoding, NumberFormatError, Table,
-                         UnreadableFile, decode, mixed_message, parse_date, parse_number,
-                         read_input, read_table, to_sen)
+                         Uncalculated, UnreadableFile, decode, mixed_message, parse_date,
+                         parse_number, read_input, read_table, to_sen)
 
 NARASI = ("kata_pengantar", "latar_belakang", "maksud_tujuan", "gambaran_umum",
           "permasalahan_utama", "visi_misi", "analisis_penyebab", "efisiensi",
@@ -154,6 +154,9 @@ def _convert(table: Table, spec: list[Col]) -> pd.DataFrame:
     for col in spec:
         values = []
         for raw, row in zip(frame[col.name], frame[ROW]):
+            if isinstance(raw, Uncalculated):  # reported by read_table; a second message
+                values.append(None)             # ("bukan angka") would only repeat it
+                continue
             text = raw if isinstance(raw, (int, float)) else "" if raw is None else str(raw).strip()
             # "-" means zero for money (SIPD prints it so); anywhere else it is just empty.
             blank = text == "" or (isinstance(text, str) and text in ("-", "–", "—"))
