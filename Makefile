@@ -26,7 +26,7 @@ FORMATS ?= html,pdf,docx
 _SAFE := a b c d e f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9 - _ ,
 _unsafe = $(if $(2),$(call _unsafe,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
 _PARAM_ERROR = tidak valid: pakai huruf kecil, angka, - atau _ saja (contoh: make report KEC=candipuro TW=2)
-$(foreach v,KEC TW UNIT ENGINE FORMATS REKAP_FORMATS JOBS $(if $(filter undefined file default,$(origin TAHUN)),,TAHUN),$(if $(strip $(call _unsafe,$(value $(v)),$(_SAFE)))$(word 2,$(value $(v))),$(error $(v) $(_PARAM_ERROR))))
+$(foreach v,KEC TW UNIT ENGINE FORMATS REKAP_FORMATS JOBS PORT $(if $(filter undefined file default,$(origin TAHUN)),,TAHUN),$(if $(strip $(call _unsafe,$(value $(v)),$(_SAFE)))$(word 2,$(value $(v))),$(error $(v) $(_PARAM_ERROR))))
 
 # TAHUN defaults to the latest year that has data for this kecamatan, unit and quarter.
 TAHUN ?= $(lastword $(sort $(foreach d,$(wildcard data/raw/$(KEC)/*/$(UNIT)/tw$(TW)),$(word 4,$(subst /, ,$(d))))))
@@ -42,13 +42,14 @@ CODE := $(wildcard lkj/*.py) pyproject.toml
 RENDER_INPUTS := notebooks/laporan.ipynb _quarto.yml $(wildcard lkj/templates/* lkj/templates/bab/*)
 REPORT_ARGS = --kec "$(KEC)" --tw "$(TW)" --tahun "$(TAHUN)" --unit "$(UNIT)"
 
-.PHONY: help report check test bench clean venv init all rekap portal
+.PHONY: help report check test bench clean venv init all rekap portal watch
 .DEFAULT_GOAL := help
 
 help:
 	@echo "Perintah utama:"
 	@echo "  make report KEC=candipuro TW=2   buat laporan (HTML, PDF, DOCX) di reports/"
 	@echo "  make check  KEC=candipuro TW=2   periksa data masukan saja"
+	@echo "  make watch  KEC=candipuro TW=2   bangun ulang setiap kali data disimpan (peramban)"
 	@echo "  make test                        jalankan semua uji"
 	@echo "  make init KEC=candipuro TAHUN=2023 TW=3   siapkan folder masukan triwulan baru"
 	@echo "  make all TW=2 [TAHUN=2023]       buat semua laporan satu triwulan (paralel)"
@@ -97,6 +98,12 @@ endif
 $(PROC_DIR)/ringkasan.json $(OUT).html $(OUT).pdf $(OUT).docx &: $(RAW_FILES) $(CODE) $(RENDER_INPUTS) | $(READY)
 	$(call need_params,report)
 	@$(LKJ) report $(REPORT_ARGS) --engine "$(ENGINE)" --formats "$(FORMATS)" --portal
+
+# The edit loop: rebuilt whenever an input is saved, shown at http://127.0.0.1:$(PORT)/.
+PORT ?= 8040
+watch: $(READY)
+	$(call need_params,watch)
+	@$(LKJ) watch $(REPORT_ARGS) --engine "$(ENGINE)" --formats "$(FORMATS)" --port "$(PORT)"
 
 # ---- whole kabupaten (README: "Satu triwulan untuk seluruh kabupaten") --------------------
 JOBS ?=

@@ -147,10 +147,9 @@ def _outcome(rid: ReportId, code: int, took: float, stdout: str, stderr: str) ->
 
 # ---- one process per report: fork (Linux) ----------------------------------------------------
 
-# What a report imports, loaded once before forking (typst too, but it is never *run* here: it
-# starts a thread pool on first use, and a forked child would inherit the pool's bookkeeping
-# without its threads).
-WARM_MODULES = ("matplotlib.pyplot", "nbformat", "papermill", "typst", "lkj.charts",
+# What a report imports, loaded once before forking (typst compiles in a child process of its
+# own, see lkj.tools: not imported here at all).
+WARM_MODULES = ("matplotlib.pyplot", "nbformat", "papermill", "lkj.charts",
                 "lkj.execute", "lkj.narrative", "lkj.pipeline", "lkj.process", "lkj.render",
                 "lkj.report")
 
@@ -191,12 +190,15 @@ class _Child:
         for stream in (sys.stdout, sys.stderr):
             stream.flush()  # or the child would print the parent's pending output again
         self.started = time.perf_counter()
+        parent = os.getpid()
         self.pid = os.fork()
         if self.pid == 0:  # pragma: no cover - runs in the child, which never returns
-            self._run(root, _report_argv(rid, engine, formats))
+            self._run(root, _report_argv(rid, engine, formats), parent)
 
-    def _run(self, root: Path, argv: list[str]) -> None:
+    def _run(self, root: Path, argv: list[str], parent: int) -> None:
         def report() -> int:
+            from lkj.tools import die_with_parent
+            die_with_parent(parent)  # a killed `lkj all` takes its reports with it
             for fd, path in ((1, self.out), (2, self.err)):
                 f = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
                 os.dup2(f, fd)
@@ -279,15 +281,22 @@ def _build_forked(root: Path, todo: list[ReportId], engine: str, formats: tuple[
 # ---- one process per report: a new interpreter (everywhere) --------------------------------
 
 def _build_one(root: Path, rid: ReportId, engine: str, formats: tuple[str, ...]) -> Outcome:
+    from lkj import tools
+
     cmd = [sys.executable, "-m", "lkj.cli", *_report_argv(rid, engine, formats)]
     env = {**os.environ, "LKJ_ROOT": str(root), "PYTHONIOENCODING": "utf-8"}
     started = time.perf_counter()
+    proc = tools.spawn(cmd, root, env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace")
     try:
-        proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True,
-                              encoding="utf-8", errors="replace", timeout=TIMEOUT_S, check=False)
+        out, err = proc.communicate(timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired:
+        tools.kill(proc)
         return Outcome(rid, "gagal", time.perf_counter() - started, TIMED_OUT)
-    return _outcome(rid, proc.returncode, time.perf_counter() - started, proc.stdout, proc.stderr)
+    except BaseException:
+        tools.kill(proc)
+        raise
+    return _outcome(rid, proc.returncode, time.perf_counter() - started, out, err)
 
 
 def _build_subprocesses(root: Path, todo: list[ReportId], engine: str,

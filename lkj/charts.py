@@ -281,10 +281,14 @@ def _write_png(fig: plt.Figure, target) -> None:
 _BACKGROUND: "Background | None" = None
 
 
-def _draw_one(path: str, chart: Callable[..., Any], args: tuple, report_fd: int) -> None:
+def _draw_one(path: str, chart: Callable[..., Any], args: tuple, report_fd: int,
+              helper: int) -> None:
     """In a fork of the helper: draw, save, and end; a failure is written to ``report_fd``."""
     import gc
 
+    from lkj.tools import die_with_parent
+
+    die_with_parent(helper)
     gc.disable()  # a short life: collecting would only copy pages shared with the helper
     code = 0
     try:
@@ -296,7 +300,7 @@ def _draw_one(path: str, chart: Callable[..., Any], args: tuple, report_fd: int)
         os._exit(code)
 
 
-def _serve(conn, ours) -> None:
+def _serve(conn, ours, parent: int) -> None:
     """The helper: import once, then one fork per chart, at most one per core at a time.
 
     Messages: ``(path, chart, args)`` draw; ``"wait"`` answer ``[(file name, error), …]`` once
@@ -304,6 +308,9 @@ def _serve(conn, ours) -> None:
     import gc
     import signal
 
+    from lkj.tools import die_with_parent
+
+    die_with_parent(parent)  # a killed lkj takes the helper (and its forks) with it
     ours.close()  # lkj's end, copied by the fork: left open, we would never see it close
     os.setpgid(0, 0)  # our own group, with the forks: lkj can stop all of us at once
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops lkj, which then closes us
@@ -344,10 +351,11 @@ def _serve(conn, ours) -> None:
         while len(running) >= limit or any(p == path for p, _ in running.values()):
             reap(block=True)
         read_fd, write_fd = os.pipe()
+        helper = os.getpid()
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            _draw_one(path, chart, args, write_fd)
+            _draw_one(path, chart, args, write_fd, helper)
         os.close(write_fd)
         running[pid] = (path, read_fd)
         reap(block=False)
@@ -370,8 +378,8 @@ class Background:
         ctx = multiprocessing.get_context("fork")
         self._conn, theirs = ctx.Pipe()
         self._asked: dict[str, bytes] = {}  # path → what it was last asked to draw
-        self._process = ctx.Process(target=_serve, args=(theirs, self._conn), name="lkj-grafik",
-                                    daemon=True)
+        self._process = ctx.Process(target=_serve, args=(theirs, self._conn, os.getpid()),
+                                    name="lkj-grafik", daemon=True)
         self._process.start()
         theirs.close()
 

@@ -182,6 +182,8 @@ def _run(args: argparse.Namespace, root: Path) -> int:
             print(f"Portal diperbarui: {rel(portal.write(root), root)}")
         return EXIT_OK
     except ValidationError as exc:
+        full = root / "build" / "gagal" / f"masalah-{rid.slug}.txt"  # when too many to print
+        exc.save(full, rel(full, root))
         print(str(exc), file=sys.stderr)
         if args.command == "check":
             print("Perbaiki berkas-berkas di atas, lalu periksa lagi.", file=sys.stderr)

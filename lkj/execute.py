@@ -170,8 +170,10 @@ def run_report(root: Path, rid, workdir: Path, engine: str, out: Path, commit: s
                notebook: Path | None = None, executor: str | None = None) -> Path:
     """The report notebook for ``rid`` with the pipeline's parameters."""
     processed = rid.processed_dir(root).resolve()
-    params = {"processed_dir": str(processed), "figures_dir": "figures", "engine": engine,
-              "commit": commit}
+    # Relative to the project (lkj.report resolves it there): the notebook is published, and
+    # a path of the build machine would be published with it.
+    params = {"processed_dir": rid.processed_dir(Path(".")).as_posix(), "figures_dir": "figures",
+              "engine": engine, "commit": commit}
     meta = {}
     epoch = report_epoch(processed)
     if epoch is not None:
@@ -200,6 +202,47 @@ def _stamp(nb, lkj_metadata: dict | None) -> None:
         nb.metadata[key] = value
 
 
+def _places() -> list[tuple[str, str]]:
+    """(absolute folder of this machine, how it is written in a published notebook), longest
+    first: the project, the venv and Python, the home folder, the temporary folder."""
+    import tempfile
+
+    from lkj.params import project_root
+
+    places = {str(project_root()): ".", sys.prefix: "<venv>", sys.base_prefix: "<python>",
+              str(Path.home()): "~", tempfile.gettempdir(): "<tmp>"}
+    places.update({str(Path(k).resolve()): v for k, v in places.items()})
+    return sorted(((k, v) for k, v in places.items() if len(k) > 1), key=lambda kv: -len(kv[0]))
+
+
+def _unpath(text: str, places: list[tuple[str, str]]) -> str:
+    import re
+
+    for path, shown in places:
+        text = re.sub(re.escape(path) + r"(?![\w.-])", lambda _m: shown, text)
+    return text
+
+
+def scrub(nb) -> None:
+    """No path of the build machine in an executed notebook (it is published): papermill's
+    input and output paths become file names, and paths in what the cells printed (warnings,
+    tracebacks, plain reprs) are written from places every machine has."""
+    papermill = nb.metadata.get("papermill") or {}
+    for key in ("input_path", "output_path"):
+        if papermill.get(key):
+            papermill[key] = Path(papermill[key]).name
+    places = _places()
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                out["text"] = _unpath(out.get("text", ""), places)
+            elif out.get("output_type") == "error":
+                out["evalue"] = _unpath(out.get("evalue", ""), places)
+                out["traceback"] = [_unpath(line, places) for line in out.get("traceback", [])]
+            elif isinstance((out.get("data") or {}).get("text/plain"), str):
+                out["data"]["text/plain"] = _unpath(out["data"]["text/plain"], places)
+
+
 _ENGINES: dict[str, type] = {}
 
 
@@ -225,6 +268,7 @@ def _register_engines() -> None:
                         finally:
                             nb_man.cell_complete(nb_man.nb.cells[index], cell_index=index)
                 nb_man.nb.metadata["language_info"] = dict(LANGUAGE_INFO)
+                scrub(nb_man.nb)
                 return nb_man.nb
 
         class KernelEngine(NBClientEngine):
@@ -233,7 +277,10 @@ def _register_engines() -> None:
             @classmethod
             def execute_managed_notebook(cls, nb_man, kernel_name, lkj_metadata=None, **kwargs):
                 _stamp(nb_man.nb, lkj_metadata)
-                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+                try:
+                    return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+                finally:
+                    scrub(nb_man.nb)
 
         _ENGINES.update({"inprocess": InProcessEngine, "kernel": KernelEngine})
     for name, engine in _ENGINES.items():

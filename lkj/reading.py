@@ -8,14 +8,19 @@ row, column and value.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import difflib
+import hashlib
 import io
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
@@ -29,6 +34,15 @@ _BLANKS = {"", "-", "–", "—"}
 _THOUSANDS_ONLY = re.compile(r"^\d{1,3}(\.\d{3})+$")
 _ID_DECIMAL = re.compile(r"^\d{1,3}(\.\d{3})*(,\d+)?$|^\d+(,\d+)?$")
 _PLAIN_DECIMAL = re.compile(r"^\d+(\.\d+)?$")
+
+# Limits on what is read (docs/data.md, 2.11): far above any real kecamatan file, low enough that
+# a damaged or hostile file is refused at once instead of filling the memory or the screen.
+MAX_CSV_BYTES = 5 << 20        # a real anggaran.csv (60–300 rows) has 6–50 KB
+MAX_XLSX_BYTES = 10 << 20      # masukan.xlsx with every table: ~100 KB
+MAX_XLSX_UNPACKED = 50 << 20   # its XML, as the file declares it (a "zip bomb" declares GBs)
+MAX_ROWS = 10_000              # rows holding something; the largest real table has ~300
+MAX_COLUMNS = 100              # the widest table has 17 columns
+MAX_CELL_CHARS = 2_000         # the longest real cell (a definisi) has ~300 characters
 
 
 class NumberFormatError(ValueError):
@@ -51,8 +65,10 @@ def parse_number(value: object) -> Decimal | None:
     if isinstance(value, float):
         if value != value:  # NaN from an empty Excel cell
             return None
-        return Decimal(repr(value))
+        return excel_number(value)
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise NumberFormatError(str(value))
         return value
     text = str(value).replace("\u00a0", " ").strip()
     if text in _BLANKS:
@@ -79,6 +95,15 @@ def parse_number(value: object) -> Decimal | None:
     except InvalidOperation as exc:  # pragma: no cover - the patterns above exclude this
         raise NumberFormatError(str(value)) from exc
     return -number if negative else number
+
+
+def excel_number(value: float) -> Decimal:
+    """An Excel number as Excel shows it: 15 significant digits, Excel's own precision (a cell
+    computed as 28/51*100 stores 54.901960784313729 and means 54.9019607843137)."""
+    number = Decimal(format(value, ".15g"))
+    if not number.is_finite():  # 1e999 in a hand-made file
+        raise NumberFormatError(str(value))
+    return number
 
 
 def to_sen(amount: Decimal) -> int:
@@ -125,6 +150,8 @@ class Table:
     label: str  # file name as shown in messages
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    sha256: str = ""  # of the bytes read
     # False when the file or its header is unusable (missing, empty, no delimiter, missing or
     # doubled column): its cells are then not converted, which would only repeat the problem.
     header_ok: bool = True
@@ -136,9 +163,25 @@ class Table:
         return p
 
 
+class MixedEncoding(ValueError):
+    """Text that is partly UTF-8 and partly another encoding (byte offsets of an example of each).
+
+    Read as Windows-1252, its UTF-8 letters would become mojibake ("AGÜS" → "AGÃœS"); read as
+    UTF-8, the other letters would be lost: either way the text changes without a word."""
+
+    def __init__(self, utf8_at: int, other_at: int):
+        super().__init__(utf8_at, other_at)
+        self.utf8_at, self.other_at = utf8_at, other_at
+
+
+# A UTF-8 encoded letter beyond ASCII; Windows-1252 text holds such byte pairs only by chance
+# ("Ã" followed by "©").
+_UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
 def decode(raw: bytes) -> str:
     """UTF-8 (with or without BOM) first; UTF-16 with BOM ("Teks Unicode" from Excel); otherwise
-    Windows-1252, which Excel on Windows writes."""
+    Windows-1252, which Excel on Windows writes. Raises MixedEncoding for text that is both."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16")
@@ -146,8 +189,59 @@ def decode(raw: bytes) -> str:
             pass
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+    except UnicodeDecodeError as exc:
+        other = exc.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+    utf8 = _UTF8_LETTER.search(raw)
+    if utf8:
+        raise MixedEncoding(utf8.start(), other)
+    return raw.decode("cp1252", errors="replace")
+
+
+def mixed_message(utf8_row: int, other_row: int) -> tuple[str, str]:
+    """(message, hint) for MixedEncoding, once the offsets are rows."""
+    return (f"berkas ini bercampur pengodean karakter: baris {utf8_row} ditulis sebagai UTF-8, "
+            f"baris {other_row} sebagai Windows-1252, sehingga huruf seperti Ü atau é akan "
+            "tercetak rusak (mis. 'Ãœ')",
+            "buka berkas lalu simpan ulang seluruhnya sebagai UTF-8 (Excel: 'CSV UTF-8'; "
+            f"Notepad: Encoding UTF-8), atau ketik ulang huruf khusus di baris {other_row}")
+
+
+def line_of(text: str, offset: int) -> int:
+    """The line (1-based) holding character ``offset``, with the line breaks csv knows."""
+    return sum(1 for _ in io.StringIO(text[:offset + 1], newline=""))
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f}".replace(".", ",").removesuffix(",0") + f" {unit}"
+    return f"{n} byte"
+
+
+def read_input(path: Path, limit: int) -> bytes:
+    """The bytes of an input file; refused before any of it is read when it is not a regular
+    file (a FIFO or a device would never end), is a symbolic link, or is larger than ``limit``."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
+        | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if Path(path).is_symlink():
+            raise UnreadableFile("berkas ini adalah tautan simbolik (symlink), bukan berkas",
+                                 _NO_LINKS) from None
+        raise UnreadableFile(f"berkas tidak dapat dibuka ({exc.strerror})", _RESAVE) from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile("ini bukan berkas biasa (mis. perangkat atau pipa)", _RESAVE)
+        data = f.read(limit + 1) if info.st_size <= limit else b""
+    if info.st_size > limit or len(data) > limit:
+        raise UnreadableFile(
+            f"berkas terlalu besar ({_size(max(info.st_size, len(data)))}; paling besar "
+            f"{_size(limit)})", "data satu laporan jauh lebih kecil: periksa apakah ini "
+            "berkas yang benar (bukan berkas rusak atau gabungan banyak tabel); lihat "
+            "docs/data.md bagian 2.11")
+    return data
 
 
 DELIMITERS = (";", ",", "\t")
@@ -165,11 +259,24 @@ MAX_ROW_PROBLEMS = 5  # per file and kind, in detail; the rest are listed by row
 
 
 class UnreadableFile(Exception):
-    """A file that is not a table at all; the message says what it is instead."""
+    """A file that cannot be read as a table; the message says what it is instead (and where:
+    ``row``, ``column``, ``value``, when one place is the reason)."""
 
-    def __init__(self, message: str, hint: str):
+    def __init__(self, message: str, hint: str, row: int = 1, column: str | None = None,
+                 value: object = None):
         super().__init__(message)
-        self.hint = hint
+        self.hint, self.row, self.column, self.value = hint, row, column, value
+
+
+class Uncalculated(str):
+    """An XLSX formula cell without a stored result (saved by a program that does not calculate);
+    the text is the formula. Read as empty it would silently count as 0."""
+
+    coordinate = sheet = ""
+
+
+_NO_LINKS = ("salin berkas aslinya ke sini (bukan tautan/shortcut); data/raw hanya menerima berkas "
+             "biasa, lihat docs/data.md bagian 1.3")
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -179,22 +286,60 @@ def sniff_delimiter(header_line: str) -> str:
 
 
 _RESAVE = "simpan ulang dari Excel sebagai CSV (UTF-8) atau XLSX"
+# A cell may be as large as the whole file (an unclosed quote): csv's own limit is 128 KB.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_BYTES))
 
 
-def _rows_from_csv(path: Path) -> tuple[str, list[tuple[int, list[str]]]]:
-    """(delimiter, [(Excel row number, cells), …]) including the header row and blank rows."""
-    raw = path.read_bytes()
+def _too_wide(row: int, index: int, value: object) -> UnreadableFile:
+    return UnreadableFile(
+        f"baris ini berisi sel sampai kolom {column_letter(index)} (kolom ke-{index + 1}), padahal "
+        f"tabel masukan paling lebar {MAX_COLUMNS} kolom", "hapus isi sel di luar tabel (di "
+        "Excel: pilih kolom-kolom di kanan tabel, lalu Delete)", row, column_letter(index),
+        str(value)[:60])
+
+
+def _bounded(rows: Iterator[tuple[int, list]]) -> list[tuple[int, list]]:
+    """The rows that hold something (blank ones are skipped anyway), refusing a table larger than
+    MAX_ROWS × MAX_COLUMNS at the first row beyond it."""
+    kept = []
+    for number, cells in rows:
+        last = next((i for i in range(len(cells) - 1, -1, -1) if not _blank(cells[i])), None)
+        if last is None:
+            continue
+        if last >= MAX_COLUMNS:
+            raise _too_wide(number, last, cells[last])
+        if len(kept) > MAX_ROWS:  # the header and MAX_ROWS data rows are kept
+            raise UnreadableFile(
+                f"berkas berisi lebih dari {MAX_ROWS:,} baris data".replace(",", "."),
+                "data satu laporan jauh lebih sedikit: periksa apakah ini berkas yang benar, "
+                "hapus baris di bawah tabel; lihat docs/data.md bagian 2.11", number)
+        kept.append((number, cells))
+    return kept
+
+
+def _rows_from_csv(raw: bytes) -> tuple[str, list[tuple[int, list[str]]]]:
+    """(delimiter, [(Excel row number, cells), …]) of the rows that hold something."""
     if raw.startswith(b"PK\x03\x04"):
         raise UnreadableFile("berkas ini sebenarnya buku kerja Excel (XLSX), bukan CSV",
                              f"ganti akhiran namanya menjadi .xlsx, atau {_RESAVE}")
-    text = decode(raw)
+    try:
+        text, mixed = decode(raw), None
+    except MixedEncoding as exc:
+        text, mixed = raw.decode("cp1252", errors="replace"), exc  # one character per byte
     if "\x00" in text:
         raise UnreadableFile("berkas ini bukan teks CSV (berisi data biner)", _RESAVE)
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = sniff_delimiter(first)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    # Excel numbers rows by record (a quoted cell may span several lines; a blank line is a row).
-    return delimiter, list(enumerate(reader, start=1))
+    if mixed:
+        # Excel numbers rows by record (a quoted cell may span several lines).
+        ends = [reader.line_num for _ in reader]
+        row = {at: bisect.bisect_left(ends, line_of(text, at)) + 1
+               for at in (mixed.utf8_at, mixed.other_at)}
+        snippet = text[max(0, mixed.other_at - 20):mixed.other_at + 20].replace("\n", " ")
+        raise UnreadableFile(*mixed_message(row[mixed.utf8_at], row[mixed.other_at]),
+                             row[mixed.other_at], None, snippet)
+    return delimiter, _bounded(enumerate(reader, start=1))
 
 
 def _xlsx_value(cell) -> object:
@@ -204,28 +349,98 @@ def _xlsx_value(cell) -> object:
     # A cell formatted as percent shows 91,50% but stores 0.915: read what the analyst sees.
     if isinstance(value, (int, float)) and not isinstance(value, bool) \
             and "%" in str(getattr(cell, "number_format", "") or ""):
-        return f"{Decimal(repr(value)) * 100}%"
+        return f"{excel_number(value) * 100}%"
     return value
 
 
-def _rows_from_xlsx(path: Path, sheet: str | None) -> tuple[str, list[tuple[int, list]]]:
+def open_workbook(raw: bytes):
+    """``(workbook, warnings)`` of an XLSX file's bytes, read-only, cell values as last saved.
+    An archive that declares more than MAX_XLSX_UNPACKED of content is refused unopened."""
     import zipfile
 
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        unpacked = sum(i.file_size for i in archive.infolist())
+        names = archive.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UnreadableFile("berkas ini bukan buku kerja Excel (XLSX) yang utuh "
+                             f"({type(exc).__name__})", _RESAVE) from exc
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise UnreadableFile(f"isi buku kerja ini bila dibuka {_size(unpacked)} (paling besar "
+                             f"{_size(MAX_XLSX_UNPACKED)}): berkas rusak atau bukan buku kerja "
+                             "biasa", _RESAVE)
+    try:  # keep_links=False: a link to another workbook is neither read nor followed
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True,
+                                      keep_links=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise UnreadableFile("berkas ini bukan buku kerja Excel (XLSX) yang utuh "
                              f"({type(exc).__name__})", _RESAVE) from exc
+    warnings = []
+    if any(n.startswith("xl/externalLinks/") for n in names):
+        warnings.append(("buku kerja ini berisi tautan ke berkas Excel lain; yang dibaca adalah "
+                         "nilai yang terakhir disimpan di berkas ini, bukan isi berkas lain itu",
+                         "salin sel-sel itu lalu tempel sebagai nilai (Paste Special → Values)"))
+    return book, warnings
+
+
+def sheet_rows(book, ws) -> Iterator[tuple[int, list]]:
+    """(row number, cells) of the rows of ``ws`` that have a cell with a value, as wide as their
+    last such cell: the sheet's used range, whatever its formatting claims. (openpyxl's
+    iter_rows pads every row to the sheet's declared dimension: one formatted cell at XFD1048576
+    makes that 17 billion cells.)"""
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):  # openpyxl's own read-only parser (openpyxl < 4, pinned)
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            # No stored result: no <v>, or an empty one that is not an empty text result
+            # (openpyxl writes <v/> after every formula it saves).
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None \
+                    and (element.find(VALUE_TAG) is None or element.get("t") != "str"):
+                cell["value"] = Uncalculated("=" + (element.findtext(FORMULA_TAG) or "…"))
+                cell["value"].coordinate = element.get("r", "")
+                cell["value"].sheet = ws.title
+            return cell
+
+    with ws._get_source() as source:
+        parser = Parser(source, ws._shared_strings, data_only=True, epoch=book.epoch,
+                        date_formats=book._date_formats,
+                        timedelta_formats=book._timedelta_formats)
+        for number, cells in parser.parse():
+            cells = [c for c in cells if not _blank("" if c["value"] is None else c["value"])]
+            if not cells:
+                continue
+            last = max(cells, key=lambda c: c["column"])
+            if last["column"] > MAX_COLUMNS:
+                raise _too_wide(number, last["column"] - 1, last["value"])
+            row: list = [""] * last["column"]
+            for c in cells:
+                row[c["column"] - 1] = _xlsx_value(ReadOnlyCell(ws, **c))
+            yield number, row
+
+
+def _rows_from_xlsx(raw: bytes, sheet: str | None
+                    ) -> tuple[str, list[tuple[int, list]], list[tuple[str, str]]]:
+    book, warnings = open_workbook(raw)
     try:
-        ws = book[sheet] if sheet else book.worksheets[0]
-        rows: list[tuple[int, list]] = []
-        for number, row in enumerate(ws.iter_rows(), start=1):
-            # The sheet's own row number, so it matches what Excel shows.
-            number = next((c.row for c in row if getattr(c, "row", None)), number)
-            rows.append((number, [_xlsx_value(c) for c in row]))
-        return "", rows
+        if sheet:
+            ws = book[sheet]
+        else:  # the first sheet the analyst sees: a hidden one is not read
+            visible = [w for w in book.worksheets if w.sheet_state == "visible"]
+            if not visible:
+                raise UnreadableFile("semua lembar buku kerja ini tersembunyi",
+                                     "tampilkan lembar datanya (klik kanan → Unhide)")
+            ws = visible[0]
+            hidden = [w.title for w in book.worksheets[:book.worksheets.index(ws)]]
+            if hidden:
+                warnings.append((f"lembar tersembunyi {', '.join(map(repr, hidden))} diabaikan; "
+                                 f"yang dibaca lembar '{ws.title}'",
+                                 "bila datanya ada di lembar tersembunyi, tampilkan lembar itu "
+                                 "dan jadikan lembar pertama"))
+        return "", _bounded(sheet_rows(book, ws)), warnings
     finally:
         book.close()
 
@@ -292,13 +507,17 @@ def read_table(path: Path, label: str, required: list[str], optional: list[str] 
     path = Path(path)
     known = [*required, *optional]
     table = Table(path, label, pd.DataFrame(columns=[*known, ROW]))
+    xlsx = path.suffix.lower() == ".xlsx"
     try:
-        if path.suffix.lower() == ".xlsx":
-            delimiter, all_rows = _rows_from_xlsx(path, sheet)
+        raw = read_input(path, MAX_XLSX_BYTES if xlsx else MAX_CSV_BYTES)
+        table.sha256 = hashlib.sha256(raw).hexdigest()
+        if xlsx:
+            delimiter, all_rows, notes = _rows_from_xlsx(raw, sheet)
+            table.warnings += [Problem(label, m, hint=h) for m, h in notes]
         else:
-            delimiter, all_rows = _rows_from_csv(path)
+            delimiter, all_rows = _rows_from_csv(raw)
     except UnreadableFile as exc:
-        table.problem(str(exc), row=1, hint=exc.hint)
+        table.problem(str(exc), exc.row, exc.column, exc.value, exc.hint)
         table.header_ok = False
         return table
     except Exception as exc:  # any reader failure becomes a message, never a traceback
@@ -392,7 +611,19 @@ def read_table(path: Path, label: str, required: list[str], optional: list[str] 
         for i, col in enumerate(columns):
             if col not in known or i >= len(cells) or not isinstance(cells[i], str):
                 continue
-            if CONTROL_CHARS.search(cells[i]):
+            if isinstance(cells[i], Uncalculated):
+                table.problem(f"sel {cells[i].coordinate} di lembar '{cells[i].sheet}' berisi "
+                              "rumus tanpa hasil tersimpan (berkas disimpan oleh program yang "
+                              "tidak menghitung rumus); dibaca kosong, angkanya akan menjadi 0",
+                              number, header[i], cells[i],
+                              "buka berkas ini di Excel atau LibreOffice Calc lalu simpan ulang "
+                              "(rumusnya dihitung dan hasilnya tersimpan), atau ketik nilainya")
+            elif len(cells[i]) > MAX_CELL_CHARS:
+                table.problem(f"sel terlalu panjang ({len(cells[i]):,} karakter; paling banyak "
+                              f"{MAX_CELL_CHARS:,})".replace(",", "."), number, header[i],
+                              cells[i][:60] + "…", "tulis isi sel dengan ringkas; uraian panjang "
+                              "tempatnya di berkas narasi (narasi/*.md)")
+            elif CONTROL_CHARS.search(cells[i]):
                 table.problem("sel berisi karakter kontrol yang tidak terlihat", number, header[i],
                               cells[i], "ketik ulang isi sel ini")
             elif cells[i].strip().upper() in _EXCEL_ERRORS:

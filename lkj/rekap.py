@@ -496,7 +496,9 @@ def build(root: Path, tw, tahun=None, engine: str = "auto",
     workdir = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=root / "build"))
     try:
         executed = workdir / f"{name}.ipynb"
-        params = {"root": str(root.resolve()), "tahun": tahun_n, "tw": tw_n,
+        # No root: the notebook finds the project from its working directory under build/
+        # (an absolute path would be published in the notebook).
+        params = {"root": "", "tahun": tahun_n, "tw": tw_n,
                   "figures_dir": "figures", "engine": chosen, "commit": pipeline.git_commit(root)}
         try:  # the same executor as the reports (lkj/execute.py)
             run_notebook(root / NOTEBOOK, executed, params, workdir)

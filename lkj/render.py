@@ -40,6 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from lkj import tools
 from lkj.errors import LkjError
 from lkj.safe_markdown import DOC_READER, HTML_POLICY
 
@@ -135,21 +136,29 @@ def _pandoc_path() -> str:
     return str(path)
 
 
+QUARTO_TIMEOUT = 900  # seconds per format; Quarto starts slowly
+
+
 # Pandoc's runtime is built to take 64 MB of heap up front (-H64m); a report needs far less
 # (its live data is a few MB): -H16m (133 MB peak instead of 177 MB for the sample report, same
 # CPU). With a small heap the old generation would be collected 6–7 times per run; -O16m lets
 # it grow to 16 MB first (2 collections): a quarter less CPU for ~2 MB more (measured with
 # +RTS -s; larger -O or -H cost more CPU, not less).
-PANDOC_RTS = ("+RTS", "-H16m", "-O16m", "-RTS")
+# -M: the heap may not grow beyond 1 GB. The largest inputs validation lets through (13 narasi of
+# 100 KB) need ~350 MB; pathological Markdown (deeply nested brackets) would take all the
+# machine's memory before the time limit ends it.
+PANDOC_MEMORY = 1 << 30
+PANDOC_RTS = ("+RTS", "-H16m", "-O16m", f"-M{PANDOC_MEMORY >> 20}m", "-RTS")
+PANDOC_TIMEOUT = 120  # seconds per step; a report takes about 1 s, the largest inputs ~15 s
 
 
 @lru_cache(maxsize=1)
 def _pandoc_rts() -> tuple[str, ...]:
     """PANDOC_RTS when this pandoc accepts runtime options (builds without -rtsopts refuse)."""
     try:
-        probe = subprocess.run([_pandoc_path(), *PANDOC_RTS, "--version"], capture_output=True,
-                               timeout=30, check=False)
-    except (OSError, subprocess.SubprocessError):
+        probe = tools.run([_pandoc_path(), *PANDOC_RTS, "--version"], "Pandoc", Path.cwd(), 30,
+                          check=False)
+    except (LkjError, OSError):
         return ()
     return PANDOC_RTS if probe.returncode == 0 else ()
 
@@ -509,25 +518,22 @@ def _tool_env(epoch: int | None) -> dict[str, str] | None:
 # ---------------------------------------------------------------------------------------
 
 
-def _run(cmd: list[str], what: str, cwd: Path, timeout: int = 600,
+def _run(cmd: list[str], what: str, cwd: Path, timeout: int = PANDOC_TIMEOUT,
          env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    try:
-        proc = subprocess.run(
-            cmd, cwd=str(cwd), capture_output=True, text=True, encoding="utf-8",
-            errors="replace", timeout=timeout, check=False, env=env,
-        )
-    except FileNotFoundError as exc:
-        raise LkjError(f"{what}: program {cmd[0]} tidak ditemukan.") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise LkjError(f"{what}: proses melebihi batas waktu {timeout} detik.") from exc
+    proc = tools.run(cmd, what, cwd, timeout, env=env, check=False)
     if proc.returncode != 0:
-        raise LkjError(f"{what} gagal (kode {proc.returncode}):\n{_tail(proc.stderr or proc.stdout)}")
+        raise _pandoc_failed(what, proc.returncode, proc.stderr or proc.stdout)
     return proc
 
 
-def _tail(text: str, lines: int = 25) -> str:
-    rows = [r for r in (text or "").strip().splitlines() if r.strip()]
-    return "\n".join(rows[-lines:]) if rows else "(tanpa pesan)"
+def _pandoc_failed(what: str, code: int, stderr: str) -> LkjError:
+    if "Heap exhausted" in stderr:  # the -M of PANDOC_RTS
+        return LkjError(f"{what}: memori yang diperlukan melebihi batas "
+                        f"{tools.size_text(PANDOC_MEMORY)}; proses dihentikan.")
+    return LkjError(f"{what} gagal (kode {code}):\n{_tail(stderr)}")
+
+
+_tail = tools.tail
 
 
 def _check_pandoc_warnings(stderr: str, fmt: str) -> None:
@@ -645,11 +651,12 @@ def _abbreviations() -> tuple[str, ...]:
 
 def _run_driver(md: Path, work: Path, resource_dirs: list[Path], writers: list[_Writer],
                 env: dict[str, str] | None, images_ready: Callable[[], None],
-                on_written: Callable[[_Writer], None], timeout: int = 600) -> None:
+                on_written: Callable[[_Writer], None], timeout: int = PANDOC_TIMEOUT) -> None:
     """Write ``writers``' outputs with one `pandoc lua render.lua` process (see render.lua).
 
     ``on_written(w)`` is called as soon as w's file is complete, so that what follows it (typst,
-    embedding the images) runs while pandoc writes the next format."""
+    embedding the images) runs while pandoc writes the next format. Call it from the thread
+    that waits for it (pandoc dies with the thread that started it, see lkj.tools)."""
     import json
     import threading
 
@@ -664,16 +671,15 @@ def _run_driver(md: Path, work: Path, resource_dirs: list[Path], writers: list[_
     cmd = [_pandoc_path(), *_pandoc_rts(), "lua", str(DRIVER), str(job_file)]
     missing: dict[str, list[str]] = {}
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace", dir=work) as err:
-        try:
-            proc = subprocess.Popen(cmd, cwd=str(work), env=env, stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise LkjError(f"Pandoc: program {cmd[0]} tidak ditemukan.") from exc
+        if shutil.which(cmd[0]) is None:
+            raise LkjError(f"Pandoc: program {cmd[0]} tidak ditemukan.")
+        proc = tools.spawn(cmd, work, env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=err, text=True, encoding="utf-8")
         timed_out = threading.Event()
         timers: list[threading.Timer] = []
 
         def start_clock() -> None:  # pandoc's own time, not the time charts take to be drawn
-            timers.append(threading.Timer(timeout, lambda: (timed_out.set(), proc.kill())))
+            timers.append(threading.Timer(timeout, lambda: (timed_out.set(), tools.kill(proc))))
             timers[-1].start()
 
         start_clock()
@@ -697,8 +703,7 @@ def _run_driver(md: Path, work: Path, resource_dirs: list[Path], writers: list[_
                     on_written(by_format[rest])
             code = proc.wait()
         except BaseException:
-            proc.kill()
-            proc.wait()
+            tools.kill(proc)
             raise
         finally:
             timers[-1].cancel()
@@ -710,9 +715,9 @@ def _run_driver(md: Path, work: Path, resource_dirs: list[Path], writers: list[_
         err.seek(0)
         stderr = err.read()
     if code != 0 and timed_out.is_set():
-        raise LkjError(f"Pandoc: proses melebihi batas waktu {timeout} detik.")
+        raise LkjError(f"Pandoc: proses melebihi batas waktu {timeout} detik dan dihentikan.")
     if code != 0:
-        raise LkjError(f"Pandoc gagal (kode {code}):\n{_tail(stderr)}")
+        raise _pandoc_failed("Pandoc", code, stderr)
     for w in writers:
         if w.needs_images:  # render.lua reports images it cannot fetch; this is a second net
             _check_pandoc_warnings(stderr, w.format)
@@ -840,36 +845,111 @@ def _pdf_writer(work: Path, res: list[Path], settings: dict, page: dict) -> _Wri
 
 
 def _finish_pdf(w: _Writer, settings: dict, root: Path, target: Path, epoch: int | None,
-                images_ready: Callable[[], None]) -> Path:
-    """typst: the PDF from pandoc's typst file (which names the images; typst reads them)."""
-    import typst
+                images_ready: Callable[[], None], work_dir: Path,
+                timeout: float = tools.TYPST_TIMEOUT) -> Path:
+    """typst: the PDF from pandoc's typst file (which names the images; typst reads them).
 
+    typst runs in a child process whose root is ``work_dir``: the document can read the files
+    under it (figures, the render's own files) and nothing else on this machine."""
+    _images_from_root(w.output, work_dir)
     font_dirs, embedded_only = _typst_fonts(settings["pdf"], root)
-    anchor = Path(w.output.resolve().anchor)
-    extra: dict[str, Any] = {}
-    if epoch is None:
+    if epoch is None:  # the PDF's creation date (and typst's document id) from the data
         epoch = _source_date_epoch(None)
-    if epoch is not None:  # the PDF's creation date (and typst's document id) from the data
-        extra["timestamp"] = epoch
     images_ready()  # pandoc only wrote the image paths; typst reads the files
-    try:
-        typst.compile(
-            str(w.output),
-            output=str(target),
-            root=str(anchor),
-            font_paths=font_dirs,
-            ignore_system_fonts=embedded_only,
-            **extra,
-        )
-    except typst.TypstError as exc:
-        detail = getattr(exc, "message", "") or str(exc)
-        hints = "; ".join(getattr(exc, "hints", []) or [])
-        raise LkjError(
-            "Typst gagal menyusun PDF: " + detail + (f" (petunjuk: {hints})" if hints else "")
-        ) from exc
-    except RuntimeError as exc:
-        raise LkjError(f"Typst gagal menyusun PDF: {exc}") from exc
+    tools.typst_compile(w.output, target, work_dir, font_dirs, embedded_only, epoch, timeout)
     return target
+
+
+def _images_from_root(typ: Path, work_dir: Path) -> None:
+    """Image paths under ``work_dir`` as typst reads them with that root: ``/figures/x.png``.
+    (pandoc writes them absolute; one outside the root is then simply not found.)"""
+    base = work_dir.resolve().as_posix().rstrip("/") + "/"
+    quoted = 'image("' + base.replace("\\", "\\\\").replace('"', '\\"')
+    text = typ.read_text(encoding="utf-8")
+    if quoted in text:
+        typ.write_text(text.replace(quoted, 'image("/'), encoding="utf-8")
+
+
+# ---- naming the narasi that breaks pandoc or typst ------------------------------------------
+
+DIAGNOSIS_TIMEOUT = 20  # seconds per program and trial; a trial normally takes about 1 s
+
+
+def _narasi_sources(nb, project_root: Path | None) -> dict[str, str]:
+    """{raw file as the analyst names it: text} of the narasi the report was made from, found
+    through the notebook's ``processed_dir`` parameter (empty when the notebook has none)."""
+    import json
+
+    from lkj.params import project_root as find_root
+
+    folder = ((nb.metadata.get("papermill") or {}).get("parameters") or {}).get("processed_dir")
+    if not isinstance(folder, str) or not folder:
+        return {}
+    folder = Path(project_root or find_root()) / folder
+    try:
+        files = json.loads((folder / "ringkasan.json").read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    found = {}
+    for item in files:
+        label = str(item.get("path", "")) if isinstance(item, dict) else ""
+        copy = folder / "narasi" / Path(label).name
+        if "/narasi/" in label and copy.is_file():
+            text = copy.read_text(encoding="utf-8", errors="replace").strip()
+            if text:
+                found[label] = text
+    return found
+
+
+def _culprit(markdown: str, narasi: dict[str, str], fails: Callable[[str], bool]) -> str | None:
+    """The narasi that makes ``fails`` true on its own (the others left out of the document),
+    by halving: a few trials instead of one per file. None when the document fails without any
+    narasi too, or when no single narasi is enough to make it fail."""
+    present = [(label, text) for label, text in narasi.items() if text in markdown]
+
+    def keeping(kept: list[tuple[str, str]]) -> str:
+        doc = markdown
+        for item in present:
+            if item not in kept:
+                doc = doc.replace(item[1], "", 1)
+        return doc
+
+    if not present or fails(keeping([])):
+        return None
+    candidates = present
+    while len(candidates) > 1:
+        half = candidates[:len(candidates) // 2]
+        candidates = half if fails(keeping(half)) else candidates[len(half):]
+    return candidates[0][0] if fails(keeping(candidates)) else None
+
+
+def _pdf_fails(text: str, work: Path, res: list[Path], settings: dict, page: dict, root: Path,
+               work_dir: Path) -> bool:
+    """Whether pandoc and typst fail to make a PDF of ``text`` (a trial of :func:`_culprit`)."""
+    trial = Path(tempfile.mkdtemp(prefix="uji-", dir=work))
+    md = trial / "laporan.md"
+    md.write_text(text, encoding="utf-8")
+    w = _pdf_writer(trial, res, settings, page)
+    try:
+        _run(_pandoc_cli(w, md, res), "Pandoc", trial, timeout=DIAGNOSIS_TIMEOUT)
+        _finish_pdf(w, settings, root, trial / "uji.pdf", None, lambda: None, work_dir,
+                    timeout=DIAGNOSIS_TIMEOUT)
+    except LkjError:
+        return True
+    finally:
+        shutil.rmtree(trial, ignore_errors=True)
+    return False
+
+
+def _blame_narasi(error: LkjError, markdown: str, narasi: dict[str, str],
+                  fails: Callable[[str], bool]) -> LkjError:
+    culprit = _culprit(markdown, narasi, fails) if narasi else None
+    if culprit is None:
+        return error
+    return LkjError(
+        f"{error}\nPenyebabnya berkas narasi {culprit}: tanpa isi berkas itu laporan dapat "
+        "dibuat. Perbaikan: sederhanakan Markdown di berkas itu (daftar atau kutipan yang "
+        "bertingkat dalam, tanda kurung siku bersarang, blok <div>), lihat docs/data.md bagian 7.")
 
 
 def _docx_writer(work: Path, res: list[Path], settings: dict, page: dict, root: Path) -> _Writer:
@@ -1051,7 +1131,7 @@ def _once(fn: Callable[[], None] | None) -> Callable[[], None]:
 
 def _render_embedded(
     notebook: Path, out_dir: Path, basename: str, formats: tuple[str, ...], project_root: Path | None,
-    images_ready: Callable[[], None] | None = None,
+    images_ready: Callable[[], None] | None, work_dir: Path,
 ) -> dict[str, Path]:
     settings = load_settings(project_root, notebook)
     root = settings["root"]
@@ -1059,7 +1139,7 @@ def _render_embedded(
     nb_dir = notebook.resolve().parent
     nb = _read_notebook(notebook)
     epoch = _source_date_epoch(nb)
-    with tempfile.TemporaryDirectory(prefix="lkj-render-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="lkj-render-", dir=work_dir) as tmp:
         work = Path(tmp)
         meta, body = _collect_markdown(nb, notebook, work / "keluaran")
         for lang in (meta.get("lang"), settings["pdf"].get("lang")):
@@ -1083,7 +1163,8 @@ def _render_embedded(
             else:
                 writers.append(_docx_writer(work, res, settings, page, root))
         finish = {
-            "pdf": lambda w: _finish_pdf(w, settings, root, targets["pdf"], epoch, wait),
+            "pdf": lambda w: _finish_pdf(w, settings, root, targets["pdf"], epoch, wait,
+                                         work_dir),
             "html": lambda w: _finish_html(w, res, wait),
             "docx": lambda w: _postprocess_docx(w.output, targets["docx"], page, meta) or targets["docx"],
         }
@@ -1106,8 +1187,11 @@ def _render_embedded(
                         jobs[fmt].result()
                     except LkjError as exc:
                         errors.append(exc)
-        if errors:
-            raise errors[0]
+        if errors:  # which narasi was it? (found by trials while the render's files exist)
+            raise _blame_narasi(errors[0], md.read_text(encoding="utf-8"),
+                                _narasi_sources(nb, project_root),
+                                lambda text: _pdf_fails(text, work, res, settings, page, root,
+                                                        work_dir)) from errors[0]
     return targets
 
 
@@ -1129,10 +1213,8 @@ def _image_sources(markdown: str) -> list[str]:
     """Image paths referenced by the Markdown, as parsed by pandoc itself."""
     import json
 
-    proc = subprocess.run(
-        [_pandoc_path(), "--from", PANDOC_READER, "--to", "json"],
-        input=markdown, capture_output=True, text=True, encoding="utf-8", check=False, timeout=120,
-    )
+    proc = tools.run([_pandoc_path(), *_pandoc_rts(), "--from", PANDOC_READER, "--to", "json"],
+                     "Pandoc", Path.cwd(), PANDOC_TIMEOUT, input=markdown, check=False)
     if proc.returncode != 0:
         return []
     found: list[str] = []
@@ -1240,7 +1322,8 @@ def _quarto_project(settings: dict, work: Path) -> None:
 
 
 def _render_quarto(
-    notebook: Path, out_dir: Path, basename: str, formats: tuple[str, ...], project_root: Path | None
+    notebook: Path, out_dir: Path, basename: str, formats: tuple[str, ...], project_root: Path | None,
+    work_dir: Path,
 ) -> dict[str, Path]:
     quarto = _quarto_path()
     if quarto is None:  # pragma: no cover - guarded by select_engine
@@ -1249,7 +1332,7 @@ def _render_quarto(
     nb_dir = notebook.resolve().parent
     results: dict[str, Path] = {}
     epoch = _source_date_epoch(_read_notebook(notebook))
-    with tempfile.TemporaryDirectory(prefix="lkj-quarto-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="lkj-quarto-", dir=work_dir) as tmp:
         work = Path(tmp)
         meta, body = notebook_to_markdown(notebook)
         # Figures are referenced relative to the notebook: copy them next to the copy.
@@ -1267,13 +1350,10 @@ def _render_quarto(
         for fmt in formats:
             name = f"{basename}.{fmt}"
             cmd = [quarto, "render", nb_copy.name, "--to", _QUARTO_TO[fmt], "--output", name, "--no-execute"]
-            try:
-                proc = subprocess.run(
-                    cmd, cwd=str(work), capture_output=True, text=True, encoding="utf-8",
-                    errors="replace", timeout=900, check=False, env=_tool_env(epoch),
-                )
-            except subprocess.TimeoutExpired as exc:
-                raise LkjError(f"Quarto melebihi batas waktu saat merender {fmt.upper()}.") from exc
+            # No memory limit: Quarto's runtime (deno) reserves far more address space than it
+            # uses. Its time limit ends the whole process group (the pandoc and typst it runs).
+            proc = tools.run(cmd, f"Quarto ({fmt.upper()})", work, QUARTO_TIMEOUT,
+                             env=_tool_env(epoch), check=False)
             if proc.returncode != 0:
                 raise LkjError(
                     f"Quarto gagal merender {fmt.upper()} dari {notebook.name} (kode "
@@ -1304,11 +1384,14 @@ def render(
     engine: str = "auto",
     project_root: Path | None = None,
     images_ready: Callable[[], None] | None = None,
+    work_dir: Path | None = None,
 ) -> dict[str, Path]:
     """Render an executed notebook to ``out_dir/basename.{html,pdf,docx}``.
 
     Returns ``{format: path}`` for the requested formats. Writes nothing outside
-    ``out_dir`` except temporary files in a temporary directory. Raises
+    ``out_dir`` except temporary files in a temporary directory inside ``work_dir`` (default:
+    the parent of ``out_dir``), which must also hold everything the document refers to (the
+    notebook's figures): the PDF can read no file outside it. Raises
     :class:`~lkj.errors.LkjError` (message in Bahasa Indonesia) on any failure.
     ``images_ready``, when given, is called (once) before the first step that reads the image
     files — for charts still being drawn by :func:`lkj.charts.background`.
@@ -1327,8 +1410,10 @@ def render(
         raise LkjError(f"Notebook tidak ditemukan: {notebook}")
     chosen = select_engine(engine)
     out_dir.mkdir(parents=True, exist_ok=True)
+    work_dir = (Path(work_dir) if work_dir is not None else out_dir.parent).resolve()
     if chosen == "quarto":
         if images_ready is not None:
             images_ready()
-        return _render_quarto(notebook, out_dir, basename, fmts, project_root)
-    return _render_embedded(notebook, out_dir, basename, fmts, project_root, images_ready)
+        return _render_quarto(notebook, out_dir, basename, fmts, project_root, work_dir)
+    return _render_embedded(notebook, out_dir, basename, fmts, project_root, images_ready,
+                            work_dir)

@@ -80,13 +80,17 @@ class Laporan:
     @classmethod
     def from_processed(cls, processed_dir: str | Path, figures_dir: str | Path = "figures",
                        engine: str = "", commit: str = "") -> "Laporan":
-        processed_dir = Path(processed_dir).resolve()
-        result = read_processed(processed_dir)
-        # data/processed/<kec>/… ↔ data/raw/<kec>/templat/
-        root = processed_dir.parents[5] if len(processed_dir.parents) > 5 else None
+        folder = Path(processed_dir)
+        if not folder.is_absolute():  # as the notebook is given it: relative to the project
+            from lkj.params import project_root
+            folder = project_root() / folder
+        folder = folder.resolve()
+        result = read_processed(folder)
+        # data/processed/<kec>/<tahun>/<unit>/twN ↔ data/raw/<kec>/templat/
+        root = folder.parents[5] if len(folder.parents) > 5 else None
         overrides = (root / "data" / "raw" / result.meta["kec"] / OVERRIDES) if root else None
         lap = cls(result, figures_dir, engine, commit, overrides)
-        lap.processed_dir = processed_dir
+        lap.processed_dir = folder
         return lap
 
     # ---- helpers ------------------------------------------------------------------------

@@ -140,6 +140,19 @@ def _table(path: Path, sheet: str | None, name: str) -> tuple[list[str], list[li
     return columns, rows
 
 
+def _narasi_text(path: Path) -> str | None:
+    """The previous quarter's narasi to carry, or None. Read as validation reads it: never
+    through a symlink (a copy would turn the link's target, wherever it is, into a plain file
+    of data/raw) and never beyond the narasi size limit."""
+    from lkj.reading import UnreadableFile, read_input
+    from lkj.validation import MAX_NARASI_BYTES
+
+    try:
+        return read_input(path, MAX_NARASI_BYTES).decode("utf-8-sig")
+    except (UnreadableFile, UnicodeDecodeError):
+        return None
+
+
 def _text(value) -> str:
     import datetime as dt
     from decimal import Decimal
@@ -299,9 +312,9 @@ def plan(root: Path, rid: ReportId) -> Rencana:
     for key in NARASI:
         src = (prev.raw_dir(root) / "narasi" / f"{key}.md") if prev else None
         name = f"narasi/{key}.md"
-        if src is not None and src.is_file() and key in NARASI_TETAP:
-            items.append(Berkas(name, raw, text=src.read_text(encoding="utf-8-sig"),
-                                asal=f"disalin dari {ptw}",
+        carried = _narasi_text(src) if src is not None and key in NARASI_TETAP else None
+        if carried is not None:
+            items.append(Berkas(name, raw, text=carried, asal=f"disalin dari {ptw}",
                                 isian=[f"{name}: periksa apakah masih sesuai"]))
         else:
             items.append(Berkas(name, raw, text=_narasi_placeholder(key, rid),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +20,9 @@ import pandas as pd
 from lkj import anggaran, desa, kinerja, safe_markdown
 from lkj.errors import LkjError, Problem, ValidationError
 from lkj.params import ReportId
-from lkj.reading import (CONTROL_CHARS, ROW, NumberFormatError, Table, decode,
-                         parse_date, parse_number, read_table, to_sen)
+from lkj.reading import (CONTROL_CHARS, ROW, MixedEncoding, NumberFormatError, Table,
+                         Uncalculated, UnreadableFile, decode, mixed_message, parse_date,
+                         parse_number, read_input, read_table, to_sen)
 
 NARASI = ("kata_pengantar", "latar_belakang", "maksud_tujuan", "gambaran_umum",
           "permasalahan_utama", "visi_misi", "analisis_penyebab", "efisiensi",
@@ -116,8 +118,32 @@ class Inputs:
 def _find(folder: Path, name: str) -> Path | None:
     for ext in (".csv", ".xlsx"):
         p = folder / f"{name}{ext}"
-        if p.is_file():
+        if p.is_file() or p.is_symlink():  # a link is found, and then refused (symlink_problem)
             return p
+    return None
+
+
+def symlink_problem(path: Path, root: Path, label: str) -> Problem | None:
+    """A symbolic link on the way from data/raw down to ``path`` (the file included) is refused.
+
+    Any link, not only one that leaves data/raw: a link can point anywhere (a narasi linked to
+    /etc/passwd would be published in the report), and even one inside data/raw makes two
+    folders share a file, so editing one quarter's data silently changes another quarter's
+    report. data/raw itself may be a link (e.g. to a shared drive)."""
+    base = Path(root) / "data" / "raw"
+    try:
+        parts = Path(path).relative_to(base).parts
+    except ValueError:
+        return None
+    here = base
+    for part in parts:
+        here = here / part
+        if here.is_symlink():
+            what = "berkas ini" if here == Path(path) else f"folder {here.name}/"
+            return Problem(label, f"{what} adalah tautan simbolik (symlink), bukan berkas atau "
+                           "folder biasa; data/raw hanya menerima berkas biasa", None, None,
+                           os.readlink(here), "salin berkas atau folder aslinya ke sini "
+                           "(bukan tautannya), lihat docs/data.md bagian 1.3")
     return None
 
 
@@ -128,6 +154,9 @@ def _convert(table: Table, spec: list[Col]) -> pd.DataFrame:
     for col in spec:
         values = []
         for raw, row in zip(frame[col.name], frame[ROW]):
+            if isinstance(raw, Uncalculated):  # reported by read_table; a second message
+                values.append(None)             # ("bukan angka") would only repeat it
+                continue
             text = raw if isinstance(raw, (int, float)) else "" if raw is None else str(raw).strip()
             # "-" means zero for money (SIPD prints it so); anywhere else it is just empty.
             blank = text == "" or (isinstance(text, str) and text in ("-", "–", "—"))
@@ -150,10 +179,29 @@ def _convert(table: Table, spec: list[Col]) -> pd.DataFrame:
                            "date": "bukan tanggal yang sah"}.get(col.kind, "bukan angka yang sah")
                 if "desimal" in str(exc):
                     message = "jumlah rupiah lebih dari 2 angka desimal (sen)"
+                if isinstance(exc, TooManyDigits):
+                    message = (f"angka lebih dari {MAX_DIGITS} digit (Excel pun hanya menyimpan "
+                               f"{MAX_DIGITS} digit angka)")
+                    hint = ("periksa angkanya; nomor seperti NIP atau kode bukan angka hitungan: "
+                            "tulis di kolom teks")
                 table.problem(message, row, col.name, raw, hint)
                 values.append(None)
         columns[col.name] = pd.Series(values, dtype=object)
     return pd.DataFrame(columns)
+
+
+MAX_DIGITS = 15  # what Excel keeps of a number; more is a typo or a code (NIP) in a number column
+
+
+class TooManyDigits(NumberFormatError):
+    pass
+
+
+def digits(number) -> int:
+    """Digits a number needs, without leading zeros or zeros after the last decimal:
+    784.808.761,00 → 9, 1E+30 → 31."""
+    _, figures, exponent = abs(number).normalize().as_tuple()
+    return len(figures) + max(exponent, 0)
 
 
 def _parse_cell(text: object, col: Col) -> object:
@@ -170,6 +218,8 @@ def _parse_cell(text: object, col: Col) -> object:
     number = parse_number(text)
     if number is None:
         return None
+    if digits(number) > MAX_DIGITS:
+        raise TooManyDigits(text)
     if col.kind == "int":
         if number != number.to_integral_value():
             raise NumberFormatError(text)
@@ -206,9 +256,9 @@ def _key_values(table: Table, required: tuple[str, ...],
     return values, rows
 
 
-def _read_narasi(raw_dir: Path, problems: list[Problem], warnings: list[Problem],
-                 label) -> dict[str, tuple[Path, str]]:
-    """{name: (file, text)} of the narasi files that are plain text."""
+def _read_narasi(root: Path, raw_dir: Path, problems: list[Problem], warnings: list[Problem],
+                 label) -> dict[str, tuple[Path, str, bytes]]:
+    """{name: (file, text, bytes)} of the narasi files that are plain text within the limits."""
     for p in sorted((raw_dir / "narasi").glob("*.md")):
         if p.stem not in NARASI:
             warnings.append(Problem(label(p), "berkas narasi tidak dikenal dan tidak dipakai",
@@ -217,10 +267,22 @@ def _read_narasi(raw_dir: Path, problems: list[Problem], warnings: list[Problem]
     found = {}
     for name in NARASI:
         p = raw_dir / "narasi" / f"{name}.md"
-        if not p.is_file():
+        if not (p.is_file() or p.is_symlink()):
             continue
-        data = p.read_bytes()
-        text = decode(data).strip()
+        problem = symlink_problem(p, root, label(p))
+        data = b""
+        try:
+            data = b"" if problem else read_input(p, MAX_NARASI_BYTES)
+            text = decode(data).strip()
+        except UnreadableFile as exc:
+            problem = Problem(label(p), str(exc), exc.row, None, None, exc.hint)
+        except MixedEncoding as exc:
+            rows = [data.count(b"\n", 0, at) + 1 for at in (exc.utf8_at, exc.other_at)]
+            message, hint = mixed_message(*rows)
+            problem = Problem(label(p), message, rows[1], None, None, hint)
+        if problem:
+            problems.append(problem)
+            continue
         bad = next((i for i, line in enumerate(text.splitlines(), 1)
                     if CONTROL_CHARS.search(line)), None)
         if data.startswith(b"PK\x03\x04") or "\x00" in text or bad is not None:
@@ -229,7 +291,12 @@ def _read_narasi(raw_dir: Path, problems: list[Problem], warnings: list[Problem]
                                     "simpan uraian sebagai teks biasa (UTF-8), mis. dari Notepad; "
                                     "jangan menyimpan berkas Word dengan nama .md"))
             continue
-        found[name] = (p, text)
+        # The cheap limits first: a text beyond them is given to no parser.
+        limits = narasi_limits(text)
+        for line, message, value, hint in limits:
+            problems.append(Problem(label(p), message, line, None, value, hint))
+        if not limits:
+            found[name] = (p, text, data)
     return found
 
 
@@ -243,20 +310,20 @@ def _line_of(text: str, needle: str, nth: int = 1) -> int | None:
     return text.count("\n", 0, at) + 1
 
 
-def _narasi(pending, narasi_files: dict[str, tuple[Path, str]], problems: list[Problem],
+def _narasi(pending, narasi_files: dict[str, tuple[Path, str, bytes]], problems: list[Problem],
             warnings: list[Problem], files: list, label) -> dict[str, str]:
     """The sanitised narasi (lkj.safe_markdown); what it refused becomes a problem or a warning
     naming the file and, where the text shows it, the line."""
     try:
         cleaned = pending.result()
     except safe_markdown.TooComplex as exc:
-        path = narasi_files.get(exc.name, (Path(f"narasi/{exc.name}.md"), ""))[0]
+        path = narasi_files.get(exc.name, (Path(f"narasi/{exc.name}.md"), "", b""))[0]
         problems.append(Problem(label(path), f"narasi ini terlalu rumit untuk dibaca ({exc.why})",
                                 hint="periksa tanda kurung [ ] dan daftar bertingkat yang sangat "
                                 "dalam; tulis uraian sebagai paragraf dan daftar biasa"))
         return dict.fromkeys(NARASI, "")
     narasi = dict.fromkeys(NARASI, "")
-    for name, (path, text) in narasi_files.items():
+    for name, (path, text, data) in narasi_files.items():
         result, where = cleaned[name], label(path)
         images = 0
         for kind, value in result.found:
@@ -281,12 +348,100 @@ def _narasi(pending, narasi_files: dict[str, tuple[Path, str]], problems: list[P
                 problems.append(Problem(where, f"narasi tidak dapat dibaca ({value})", hint=
                                         "simpan ulang sebagai teks biasa (UTF-8)"))
         narasi[name] = result.markdown
-        files.append(SourceFile(where, _sha256(path), text.count("\n") + 1))
+        files.append(SourceFile(where, hashlib.sha256(data).hexdigest(), text.count("\n") + 1))
     return narasi
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+# Limits of a narasi (docs/data.md, 7.4): far beyond what analysts write, and low enough that
+# pandoc and typst render any text within them in seconds. The nesting limits are not Markdown's
+# but the renderers': pandoc's time triples with each level of brackets inside brackets
+# (9 levels: 3 s, 12: minutes, 16: 10 minutes and 6 GB), typst stops at ~30 nested lists.
+MAX_NARASI_BYTES = 100 << 10   # the longest real narasi has ~30 KB
+MAX_WORD = 1_000               # characters without a space (pandoc's typst writer: quadratic)
+MAX_BRACKET_DEPTH = 3          # [ … [ … [ … ] ] ] within a paragraph
+MAX_BRACKETS = 500             # "[" in one file; real ones have a handful
+MAX_LIST_DEPTH = 6             # a list inside a list inside …; real ones have 2–3
+MAX_QUOTE_DEPTH = 3            # > > >
+
+_LIST_MARKER = r"[ \t]*(?:[-+*]|\(?(?:\d{1,9}|[a-zA-Z]|[ivxlcdm]+|[IVXLCDM]+)[.)])(?:[ \t]+|$)"
+_LIST_MARKERS = re.compile(f"(?:{_LIST_MARKER})+")  # "- - x" is a list in a list
+_QUOTES = re.compile(r"(?:[ \t]{0,3}>)+")
+
+
+def narasi_limits(text: str) -> list[tuple[int, str, str, str]]:
+    """Markdown in a narasi too large or too deeply nested to render: (line, message, value,
+    hint), at most one per kind, at the first line that crosses the limit.
+
+    Cheap text checks, run before any parser sees the text (a parser is what such text makes
+    slow). A ``<div>`` or ``:::`` is not counted: the narasi reader takes them as text
+    (lkj.safe_markdown)."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_NARASI_BYTES:
+        return [(1, f"berkas narasi terlalu besar ({size >> 10} KB; paling besar "
+                 f"{MAX_NARASI_BYTES >> 10} KB)", None,
+                 "ringkas uraiannya; lampiran panjang tidak termasuk narasi laporan")]
+    found: dict[str, tuple[int, str, str, str]] = {}
+
+    def over(kind: str, line: int, message: str, value: str, hint: str) -> None:
+        found.setdefault(kind, (line, message, value[:60], hint))
+
+    lines = text.replace("\t", "    ").splitlines()
+    depth = brackets = 0
+    lists: list[int] = []  # indents of the open list items
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            depth = 0  # pandoc pairs brackets within one paragraph
+            continue
+        word = max(line.split(), key=len)
+        if len(word) > MAX_WORD:
+            over("word", n, f"kata sepanjang {len(word)} karakter tanpa spasi (paling panjang "
+                 f"{MAX_WORD})", word, "pisahkan dengan spasi, atau tulis alamat web yang "
+                 "lebih pendek")
+        for ch in re.findall(r"\\.|[\[\]]", line):
+            if ch == "[":
+                depth, brackets = depth + 1, brackets + 1
+                if depth > MAX_BRACKET_DEPTH:
+                    over("depth", n, f"tanda kurung siku '[' bersarang lebih dari "
+                         f"{MAX_BRACKET_DEPTH} tingkat", line, "kurangi kurung siku di dalam "
+                         "kurung siku, atau tutup setiap '[' dengan ']'")
+            elif ch == "]":
+                depth = max(0, depth - 1)
+        if brackets > MAX_BRACKETS:
+            over("brackets", n, f"lebih dari {MAX_BRACKETS} tanda kurung siku '['", line,
+                 "kurangi tanda kurung siku; untuk catatan pakai tanda kurung biasa ( )")
+        quote = _QUOTES.match(line)
+        if quote and quote.group().count(">") > MAX_QUOTE_DEPTH:
+            over("quote", n, f"kutipan ('>') bertingkat lebih dari {MAX_QUOTE_DEPTH} tingkat",
+                 line, f"pakai paling banyak {MAX_QUOTE_DEPTH} tanda '>' di awal baris")
+        rest = line[quote.end():] if quote else line
+        indent = len(rest) - len(rest.lstrip())
+        markers = _LIST_MARKERS.match(rest)
+        if markers:
+            while lists and lists[-1] >= indent:
+                lists.pop()
+            lists.append(indent)
+            if len(lists) + len(re.findall(_LIST_MARKER, markers.group())) - 1 > MAX_LIST_DEPTH:
+                over("list", n, f"daftar bertingkat lebih dari {MAX_LIST_DEPTH} tingkat", line,
+                     f"pakai paling banyak {MAX_LIST_DEPTH} tingkat sub-butir")
+        elif indent == 0 and n > 1 and not lines[n - 2].strip():
+            lists.clear()  # a paragraph at the margin after a blank line ends every list
+    return sorted(found.values())
+
+
+def _hidden_sheets(raw_dir: Path, label) -> list[Problem]:
+    """A warning for the hidden sheets of the quarter's masukan.xlsx (they are not read)."""
+    from lkj.workbook import WORKBOOK, sheets
+
+    book = raw_dir / WORKBOOK
+    try:
+        hidden = sheets(book)[1] if book.is_file() and not book.is_symlink() else ()
+    except Exception:  # noqa: BLE001 - an unreadable workbook is reported by its first table
+        hidden = ()
+    if not hidden:
+        return []
+    return [Problem(label(book), "lembar tersembunyi tidak dibaca: "
+                    + ", ".join(repr(h) for h in hidden), hint="bila data laporan ada di lembar "
+                    "itu, tampilkan lembarnya (klik kanan → Unhide)")]
 
 
 def load_inputs(root: Path, rid: ReportId) -> Inputs:
@@ -306,9 +461,9 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
         except ValueError:
             return str(p)
 
-    narasi_files = _read_narasi(raw_dir, problems, warnings, label)
+    narasi_files = _read_narasi(root, raw_dir, problems, warnings, label)
     # pandoc parses the narasi while the tables are read
-    pending = safe_markdown.start({k: text for k, (_, text) in narasi_files.items()})
+    pending = safe_markdown.start({k: text for k, (_, text, _) in narasi_files.items()})
 
     for name in (*KEY_VALUES, *SPECS):
         folder = rid.kec_dir(root) if name in KEC_LEVEL else raw_dir
@@ -322,6 +477,10 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
                                         hint="buat berkas ini (lihat docs/data.md untuk kolomnya)"))
             continue
         where = label(path) + (f"/{sheet}" if sheet else "")  # …/masukan.xlsx/anggaran
+        link = symlink_problem(path, root, where)
+        if link:
+            problems.append(link)
+            continue
         # An optional file with only its header row is an empty table; a required one is not.
         optional = name not in REQUIRED
         if name in KEY_VALUES:
@@ -337,7 +496,9 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
                 tables[name] = _convert(table, spec)
                 raw[name] = table.frame.set_index(ROW, drop=False)
         problems += table.problems
-        files.append(SourceFile(where, _sha256(path), len(table.frame)))
+        warnings += table.warnings
+        files.append(SourceFile(where, table.sha256, len(table.frame)))
+    warnings += _hidden_sheets(raw_dir, label)
 
     narasi = _narasi(pending, narasi_files, problems, warnings, files, label)
 

@@ -21,41 +21,40 @@ TEXT_COLUMNS = {"kode", "nip", "kode_desa", "kode_wilayah", "kode_anggaran", "in
 
 
 @lru_cache(maxsize=32)
-def _sheets_with_data(path: str, mtime_ns: int) -> frozenset[str]:
-    import openpyxl
+def _sheets(path: str, mtime_ns: int) -> tuple[dict[str, str], tuple[str, ...]]:
+    from lkj.reading import MAX_XLSX_BYTES, open_workbook, read_input, sheet_rows
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    book, _ = open_workbook(read_input(Path(path), MAX_XLSX_BYTES))
     try:
-        names = set()
+        visible, hidden = {}, []
         for ws in book.worksheets:
-            rows = (r for r in ws.iter_rows(values_only=True) if any(
-                v is not None and str(v).strip() for v in r))
+            if ws.sheet_state != "visible":  # what the analyst does not see is not read
+                hidden.append(ws.title)
+                continue
+            rows = sheet_rows(book, ws)
             if next(rows, None) is not None and next(rows, None) is not None:  # header + data
-                names.add(ws.title.strip().lower())
-        return frozenset(names)
+                visible[ws.title.strip().lower()] = ws.title
+        return visible, tuple(hidden)
     finally:
         book.close()
+
+
+def sheets(path: Path) -> tuple[dict[str, str], tuple[str, ...]]:
+    """({lower-case name: title} of the visible sheets with data rows, titles of hidden sheets)."""
+    return _sheets(str(path), Path(path).stat().st_mtime_ns)
 
 
 def find_sheet(folder: Path, name: str) -> tuple[Path | None, str | None]:
-    """``(workbook, sheet)`` when ``folder/masukan.xlsx`` has a sheet ``name`` with data rows."""
+    """``(workbook, sheet)`` when ``folder/masukan.xlsx`` has a visible sheet ``name`` with data
+    rows."""
     path = Path(folder) / WORKBOOK
-    if not path.is_file():
+    if not (path.is_file() or path.is_symlink()):
         return None, None
     try:
-        sheets = _sheets_with_data(str(path), path.stat().st_mtime_ns)
+        title = sheets(path)[0].get(name.lower())
     except Exception:  # an unreadable workbook: let the reader report it on the first table
         return path, name
-    if name.lower() not in sheets:
-        return None, None
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True)
-    try:  # the sheet's exact title, as openpyxl needs it
-        title = next(ws.title for ws in book.worksheets if ws.title.strip().lower() == name.lower())
-    finally:
-        book.close()
-    return path, title
+    return (path, title) if title else (None, None)
 
 
 def locate(folder: Path, name: str) -> tuple[Path | None, str | None]:

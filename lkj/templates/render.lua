@@ -54,7 +54,9 @@ local function as_the_command_line_reads(text)
   text = text:gsub("^\239\187\191", ""):gsub("\r", "")
   local lines = {}
   for line in text:gmatch("([^\n]*)\n") do lines[#lines + 1] = line end
-  local last = text:match("([^\n]*)$")
+  -- The text after the last line break. "\n([^\n]*)$" starts only at a line break: the pattern
+  -- without it is tried from every position and takes minutes on one 100 KB line.
+  local last = text:match("\n([^\n]*)$") or text
   if last ~= "" then lines[#lines + 1] = last end
   for i, line in ipairs(lines) do
     if line:find("\t", 1, true) then
