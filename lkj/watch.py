@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lkj import execute
+from lkj import execute, tools
 from lkj.params import ReportId
 
 POLL_S = 0.3      # how often the inputs are looked at
@@ -142,16 +142,6 @@ def _server(root: Path, rid: ReportId, state: State, port: int) -> http.server.H
     return server
 
 
-def _die_with_parent() -> None:
-    """Linux: this fork gets SIGKILL when the watching process dies, however it dies."""
-    import ctypes
-
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 class Build:
     """One rebuild, in a fork of this warm process (or a new ``lkj report`` elsewhere)."""
 
@@ -163,10 +153,11 @@ class Build:
         if execute.can_fork():
             for stream in (sys.stdout, sys.stderr):
                 stream.flush()
+            parent = os.getpid()
             self.pid = os.fork()
             if self.pid == 0:  # pragma: no cover - the child never returns
                 os.close(self.err_r)
-                _die_with_parent()
+                tools.die_with_parent(parent)
                 os.setpgid(0, 0)  # its own group: stopped as a whole, with pandoc and typst
 
                 def run() -> int:
