@@ -222,6 +222,12 @@ def draw(path: Path, chart: Callable[..., Any], *args) -> Path:
     return save(chart(*args), path)
 
 
+def ready() -> None:
+    """Return when every chart asked for so far is saved (at once without a helper)."""
+    if _BACKGROUND is not None:
+        _BACKGROUND.wait()
+
+
 def save(fig: plt.Figure, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

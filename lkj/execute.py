@@ -170,10 +170,10 @@ def run_report(root: Path, rid, workdir: Path, engine: str, out: Path, commit: s
                notebook: Path | None = None, executor: str | None = None) -> Path:
     """The report notebook for ``rid`` with the pipeline's parameters."""
     processed = rid.processed_dir(root).resolve()
-    # Relative to the project (lkj.report resolves it there): the notebook is published, and
-    # a path of the build machine would be published with it.
-    params = {"processed_dir": rid.processed_dir(Path(".")).as_posix(), "figures_dir": "figures",
-              "engine": engine, "commit": commit}
+    # Names, not paths: the notebook finds the project from where it runs (lkj.report), and
+    # it is published: a path of the build machine would be published with it.
+    params = {"kec": rid.kec, "tahun": rid.tahun, "tw": rid.tw, "unit": rid.unit,
+              "figures_dir": "figures", "engine": engine, "commit": commit}
     meta = {}
     epoch = report_epoch(processed)
     if epoch is not None:

@@ -403,8 +403,9 @@ def _split_front_matter(text: str, notebook: Path) -> tuple[dict | None, str]:
     return meta, text[m.end():]
 
 
-def _report_outputs(nb) -> Iterable[tuple[str, Any]]:
-    """Yield ("markdown", text) and (("image", ext), payload) in cell order."""
+def _report_outputs(nb) -> Iterable[tuple[str, Any, dict]]:
+    """Yield ("markdown", text, lkj metadata) and (("image", ext), payload, lkj metadata) in
+    cell order."""
     for cell in nb.cells:
         if cell.get("cell_type") != "code":
             continue
@@ -412,14 +413,27 @@ def _report_outputs(nb) -> Iterable[tuple[str, Any]]:
             if out.get("output_type") not in ("display_data", "execute_result"):
                 continue  # stream (stdout/stderr, warnings), error: never part of the report
             data = out.get("data") or {}
+            lkj = (out.get("metadata") or {}).get("lkj") or {}
             if "text/markdown" in data:
-                yield "markdown", _text(data["text/markdown"])
+                yield "markdown", _text(data["text/markdown"]), lkj
                 continue
             for mime, ext in _IMAGE_MIME:
                 if mime in data:
-                    yield ("image", ext), data[mime]
+                    yield ("image", ext), data[mime], lkj
                     break
             # text/plain, text/html, application/* ...: not report content
+
+
+_FIGURE_ID = re.compile(r"^fig-[a-z0-9-]+$")
+_WIDTH = re.compile(r"^\d{1,3}%$")
+
+
+def _figure_line(src: str, image: dict, caption: str | None) -> str:
+    """A chart output (lkj.report.Laporan.show) and its caption output as one figure."""
+    ident, width = str(image.get("gambar", "")), str(image.get("width", ""))
+    attrs = " ".join(([f"#{ident}"] if _FIGURE_ID.match(ident) else [])
+                     + ([f"width={width}"] if _WIDTH.match(width) else []))
+    return f"![{(caption or '').strip()}]({src})" + (f"{{{attrs}}}" if attrs else "")
 
 
 def notebook_to_markdown(notebook: Path, assets_dir: Path | None = None) -> tuple[dict, str]:
@@ -430,8 +444,9 @@ def notebook_to_markdown(notebook: Path, assets_dir: Path | None = None) -> tupl
     ``image/svg+xml``). The first Markdown output, when it is a ``---`` YAML block, is the
     metadata. Code, stream output, errors and ``text/plain`` reprs are dropped.
 
-    Image outputs are written to ``assets_dir`` (and referenced by absolute path) when it
-    is given, otherwise embedded as ``data:`` URIs.
+    Image outputs are written to ``assets_dir`` (and referenced relative to its parent, where
+    the Markdown goes) when it is given, otherwise embedded as ``data:`` URIs. A chart output
+    of lkj.report and the caption output after it become one figure.
     """
     notebook = Path(notebook)
     return _collect_markdown(_read_notebook(notebook), notebook, assets_dir)
@@ -442,7 +457,16 @@ def _collect_markdown(nb, notebook: Path, assets_dir: Path | None) -> tuple[dict
     parts: list[str] = []
     seen_markdown = False
     n_images = 0
-    for kind, payload in _report_outputs(nb):
+    figure: tuple[int, str, dict] | None = None  # a chart waiting for its caption
+    for kind, payload, lkj in _report_outputs(nb):
+        if figure is not None:
+            at, src, image = figure
+            caption = payload if kind == "markdown" and lkj.get("keterangan") == image.get(
+                "gambar") else None
+            parts[at] = _figure_line(src, image, caption)
+            figure = None
+            if caption is not None:
+                continue
         if kind == "markdown":
             text = payload
             if not seen_markdown:
@@ -465,10 +489,15 @@ def _collect_markdown(nb, notebook: Path, assets_dir: Path | None) -> tuple[dict
             target = assets_dir / f"keluaran-{n_images}.{ext}"
             target.write_bytes(raw)
             # relative to the Markdown file beside assets_dir: only such images are shown
-            parts.append(f"![]({assets_dir.name}/{target.name})")
+            src = f"{assets_dir.name}/{target.name}"
         else:
             mime = {"png": "image/png", "jpg": "image/jpeg", "svg": "image/svg+xml"}[ext]
-            parts.append(f"![](data:{mime};base64,{base64.b64encode(raw).decode('ascii')})")
+            src = f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}"
+        parts.append(f"![]({src})")
+        if lkj.get("gambar"):
+            figure = (len(parts) - 1, src, lkj)
+    if figure is not None:
+        parts[figure[0]] = _figure_line(figure[1], figure[2], None)
     if not parts and meta is None:
         raise LkjError(
             f"Notebook {notebook} tidak berisi keluaran Markdown. Pastikan notebook sudah "
@@ -882,10 +911,13 @@ def _narasi_sources(nb, project_root: Path | None) -> dict[str, str]:
 
     from lkj.params import project_root as find_root
 
-    folder = ((nb.metadata.get("papermill") or {}).get("parameters") or {}).get("processed_dir")
-    if not isinstance(folder, str) or not folder:
+    given = (nb.metadata.get("papermill") or {}).get("parameters") or {}
+    try:
+        from lkj.params import ReportId
+        rid = ReportId(str(given["kec"]), int(given["tahun"]), int(given["tw"]), str(given["unit"]))
+    except (KeyError, TypeError, ValueError):
         return {}
-    folder = Path(project_root or find_root()) / folder
+    folder = rid.processed_dir(Path(project_root or find_root()))
     try:
         files = json.loads((folder / "ringkasan.json").read_text(encoding="utf-8"))["files"]
     except (OSError, ValueError, KeyError, TypeError):
@@ -1234,45 +1266,20 @@ def _image_sources(markdown: str) -> list[str]:
     return found
 
 
-def _quarto_notebook(notebook: Path, work: Path, meta: dict) -> Path:
-    """Cleaned copy of the executed notebook for Quarto (same file name)."""
+def _quarto_notebook(notebook: Path, work: Path, meta: dict, body: str) -> Path:
+    """What Quarto renders: a notebook (same file name) holding the document lkj collected
+    from the executed one — the Markdown the embedded engine reads, charts joined to their
+    captions and written beside it — so both engines start from the same text."""
     import nbformat
     import yaml
 
-    nb = _read_notebook(notebook)
     front = dict(meta)
     front.setdefault("execute", {"enabled": False, "echo": False, "warning": False, "error": False, "output": "asis"})
-    cells = [nbformat.v4.new_raw_cell("---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---")]
-    first_markdown = True
-    for cell in nb.cells:
-        if cell.get("cell_type") != "code":
-            continue  # markdown/raw cells are notes for the analyst, not report content
-        outputs = []
-        for out in cell.get("outputs", []):
-            if out.get("output_type") not in ("display_data", "execute_result"):
-                continue
-            data = out.get("data") or {}
-            if "text/markdown" in data:
-                text = _text(data["text/markdown"])
-                if first_markdown:
-                    first_markdown = False
-                    m = _FRONT_MATTER_RE.match(text)
-                    if m:
-                        text = text[m.end():]
-                    if not text.strip():
-                        continue
-                keep = {"text/markdown": text}
-            else:
-                keep = {mime: data[mime] for mime, _ in _IMAGE_MIME if mime in data}
-                if not keep:
-                    continue
-            outputs.append(nbformat.v4.new_output("display_data", data=keep, metadata=out.get("metadata", {})))
-        if outputs:
-            new = nbformat.v4.new_code_cell(cell.get("source", ""))
-            new.outputs = outputs
-            new.metadata = {}
-            cells.append(new)
-    copy = nbformat.v4.new_notebook(cells=cells, metadata=nb.metadata)
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": body})]
+    cells = [nbformat.v4.new_raw_cell("---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---"),
+             cell]
+    copy = nbformat.v4.new_notebook(cells=cells, metadata=_read_notebook(notebook).metadata)
     target = work / notebook.name
     nbformat.write(copy, str(target))
     return target
@@ -1334,7 +1341,7 @@ def _render_quarto(
     epoch = _source_date_epoch(_read_notebook(notebook))
     with tempfile.TemporaryDirectory(prefix="lkj-quarto-", dir=work_dir) as tmp:
         work = Path(tmp)
-        meta, body = notebook_to_markdown(notebook)
+        meta, body = notebook_to_markdown(notebook, work / "keluaran")
         # Figures are referenced relative to the notebook: copy them next to the copy.
         for src in _image_sources(body):
             if re.match(r"^[A-Za-z][\w+.-]*:", src) or Path(src).is_absolute():
@@ -1345,7 +1352,7 @@ def _render_quarto(
                 continue
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(origin, dest)
-        nb_copy = _quarto_notebook(notebook, work, meta)
+        nb_copy = _quarto_notebook(notebook, work, meta, body)
         _quarto_project(settings, work)
         for fmt in formats:
             name = f"{basename}.{fmt}"

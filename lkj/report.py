@@ -41,6 +41,9 @@ CHECKLIST = ("Laporan sudah baik", "Laporan kurang baik", "Laporan segera diperb
 # "@tbl-skala" in a template's own text (never in escaped data, which reads "\@")
 _REFERENCE = re.compile(r"(?<!\\)@((?:tbl|fig)-[A-Za-z0-9_-]+)")
 _SHORTCODE = re.compile(r"\{\{\\\\?[<%]")
+# Where a chart goes in a part's Markdown: a control character no input can hold.
+FIGURE = "\x1e"
+_FIGURE = re.compile(f"{FIGURE}([a-z-]+){FIGURE}")
 
 
 class _LiteralHtml(Extension):
@@ -73,9 +76,28 @@ class Laporan:
         self.jabatan = str(self.meta["laporan"]["nama_jabatan"])
         self._counters: dict[tuple[str, int], int] = {}
         self._labels: dict[str, str] = {}  # "tbl-skala" → "Tabel 3.1"
+        self._captions: dict[str, F.Markup] = {}  # chart → "Gambar 3.1 …"
         self.processed_dir: Path | None = None
         self.overrides = templates
         self.dry = False  # True: templates are rendered, nothing is drawn (check_templates)
+
+    @classmethod
+    def buka(cls, kec: str = "candipuro", tahun: int = 2023, tw: int = 2, unit: str = "camat",
+             figures_dir: str | Path = "figures", engine: str = "", commit: str = "") -> "Laporan":
+        """The report of one quarter, in a notebook opened anywhere inside the project: its
+        tables from data/processed, computed first from data/raw when they are missing or older
+        than the data (as `make report` would)."""
+        from lkj import params, pipeline
+        from lkj.batch import input_files
+
+        root = params.project_root()
+        rid = params.resolve(root, kec, tw, tahun, unit)
+        done = rid.processed_dir(root) / "ringkasan.json"
+        newest = max((f.stat().st_mtime_ns for f in input_files(root, rid) if f.exists()),
+                     default=0)
+        if not done.is_file() or done.stat().st_mtime_ns < newest:
+            pipeline.process(root, rid)
+        return cls.from_processed(rid.processed_dir(root), figures_dir, engine, commit)
 
     @classmethod
     def from_processed(cls, processed_dir: str | Path, figures_dir: str | Path = "figures",
@@ -150,13 +172,16 @@ class Laporan:
         return path
 
     def _figure(self, bab: int, ident: str) -> F.Markup:
-        """Number and caption of the chart ``ident``, drawn to figures/<ident>.png."""
+        """The chart ``ident`` (drawn to figures/<ident>.png) with its number and caption, as a
+        marker that :meth:`section` turns into a Markdown image and :meth:`show` into an image
+        output followed by its caption."""
         if ident not in self.figures or self.dry:
             return F.Markup("")
         title = self.FIGURE_TITLES[ident].format(periode=self.periode, tahun=self.tahun)
-        label = self._number("Gambar", bab, f"fig-{ident}")
-        path = self._draw(ident)
-        return F.Markup(f"![{label} {F.md(title)}]({path.as_posix()}){{#fig-{ident} width=100%}}")
+        self._captions[ident] = F.Markup(f"{self._number('Gambar', bab, f'fig-{ident}')} "
+                                         f"{F.md(title)}")
+        self._draw(ident)
+        return F.Markup(f"\n\n{FIGURE}{ident}{FIGURE}\n\n")
 
     def _narasi(self, key: str) -> F.Markup:
         # already safe Markdown (lkj.safe_markdown)
@@ -164,10 +189,34 @@ class Laporan:
 
     # ---- output -----------------------------------------------------------------------------
     def show(self, section: str) -> None:
-        from IPython.display import Markdown, display
-        display(Markdown(self.section(section)))
+        """Display one part of the report in the notebook: its Markdown, and each chart as an
+        image output (image/png) followed by its caption — so the executed notebook shows
+        everything and needs no other file. The renderers join a chart and its caption into
+        one figure again (lkj.render)."""
+        from IPython.display import display
+
+        parts = _FIGURE.split(self._text(section))
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                if part.strip():
+                    meta = {"lkj": {"metadata": True}} if section == "metadata" else {}
+                    display({"text/markdown": part.strip("\n") + "\n"}, raw=True,
+                            metadata=meta)
+                continue
+            charts.ready()  # drawn by the chart helper while the earlier cells ran
+            png = (self.figures_dir / f"{part}.png").read_bytes()
+            display({"image/png": png}, raw=True,
+                    metadata={"lkj": {"gambar": f"fig-{part}", "width": "100%"}})
+            display({"text/markdown": self._captions[part] + "\n"}, raw=True,
+                    metadata={"lkj": {"keterangan": f"fig-{part}"}})
 
     def section(self, name: str) -> str:
+        """One part as a single Markdown text (charts as images referring to their files)."""
+        return _FIGURE.sub(lambda m: (f"![{self._captions[m.group(1)]}]"
+                                      f"({(self.figures_dir / (m.group(1) + '.png')).as_posix()})"
+                                      f"{{#fig-{m.group(1)} width=100%}}"), self._text(name))
+
+    def _text(self, name: str) -> str:
         if name not in SECTIONS:
             raise KeyError(f"bagian laporan tidak dikenal: {name}")
         if name == "metadata":
