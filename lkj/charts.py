@@ -34,7 +34,8 @@ class _Pyplot:
 plt = _Pyplot()
 
 WIDTH_CM, DPI = 16, 200
-COLOURS = {"target": "#9aa5b1", "realisasi": "#1f4e79", "accent": "#c55a11"}
+COLOURS = {"target": "#9aa5b1", "target_tahunan": "#d0d7de", "realisasi": "#1f4e79",
+           "accent": "#c55a11"}
 BAND_COLOURS = {"Sangat Tinggi": "#1a7f37", "Tinggi": "#7cb342", "Sedang": "#f2c12e",
                 "Rendah": "#f08c00", "Sangat Rendah": "#c62828"}
 STYLE = {
@@ -68,23 +69,32 @@ def target_realisasi(indikator) -> plt.Figure:
     """Target vs realisasi per indicator (horizontal grouped bars)."""
     with plt.rc_context(STYLE):
         fig, ax = _figure(len(indikator))
-        labels = [_wrap(f"{r.indikator_id} {r.indikator}") for r in indikator.itertuples()]
+        labels = [_wrap(f"{r.no}. {r.indikator}") for r in indikator.itertuples()]
         y = list(range(len(indikator)))[::-1]
-        targets = [float(r.target_periode or 0) for r in indikator.itertuples()]
-        reals = [float(r.realisasi or 0) for r in indikator.itertuples()]
-        h = 0.38
-        ax.barh([v + h / 2 for v in y], targets, h, label="Target", color=COLOURS["target"])
-        ax.barh([v - h / 2 for v in y], reals, h, label="Realisasi", color=COLOURS["realisasi"])
-        for r, yy in zip(indikator.itertuples(), y):
-            for value, off in ((r.target_periode, h / 2), (r.realisasi, -h / 2)):
+        # With quarter targets the bar the capaian is judged on, and the year's beside it.
+        quarter = bool(indikator["target_periode_triwulan"].map(bool).any())
+        series = ([("target_periode", "Target triwulan", COLOURS["target"]),
+                   ("target", "Target tahunan", COLOURS["target_tahunan"])] if quarter
+                  else [("target_periode", "Target", COLOURS["target"])])
+        series.append(("realisasi", "Realisasi", COLOURS["realisasi"]))
+        h = 0.76 / len(series)
+        values = []
+        for i, (col, label, colour) in enumerate(series):
+            off = (len(series) - 1) * h / 2 - i * h
+            vals = [float(getattr(r, col) or 0) for r in indikator.itertuples()]
+            values += vals
+            ax.barh([v + off for v in y], vals, h, label=label, color=colour)
+            for r, yy in zip(indikator.itertuples(), y):
+                value = getattr(r, col)
                 if value is not None:
                     ax.text(float(value) + 1, yy + off, F.value_with_unit(value, r.satuan),
                             va="center", fontsize=8)
         ax.set_yticks(y, labels)
-        ax.set_xlim(0, max([*targets, *reals, 100]) * 1.18)
+        ax.set_xlim(0, max([*values, 100]) * 1.18)
         if all(r.satuan == "%" for r in indikator.itertuples()):
             _pct_axis(ax)
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, ncols=2)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False,
+                  ncols=len(series))
         fig.tight_layout()
         return fig
 
@@ -109,7 +119,7 @@ def capaian_bands(indikator) -> plt.Figure:
         ax.axvline(100, color="#333", lw=0.8, ls="--")
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, ncols=5,
                   fontsize=7, handlelength=1.2)
-        ax.set_yticks(y, [_wrap(f"{r.indikator_id} {r.indikator}") for r in indikator.itertuples()])
+        ax.set_yticks(y, [_wrap(f"{r.no}. {r.indikator}") for r in indikator.itertuples()])
         ax.set_xlim(0, top)
         _pct_axis(ax)
         ax.grid(False)
@@ -127,7 +137,7 @@ def serapan_program(programs) -> plt.Figure:
         ax.barh(y, values, 0.55, color=COLOURS["realisasi"])
         for value, r, yy in zip(values, programs.itertuples(), y):
             ax.text(min(value, 100) + 1.5, yy, F.percent(r.persen), va="center", fontsize=8)
-        ax.set_yticks(y, [_wrap(f"{r.kode} {F.judul(r.uraian)}", 40)
+        ax.set_yticks(y, [_wrap(f"{r.kode} {r.uraian}", 40)
                           for r in programs.itertuples()])
         ax.set_xlim(0, 112)
         _pct_axis(ax)
@@ -147,7 +157,7 @@ def riwayat(indikator, riwayat_table, tahun: int, tw: int) -> plt.Figure:
             values.append(float(r.realisasi) if r.realisasi is not None else float("nan"))
             colour = palette[i % len(palette)]
             ax.plot(years, values, marker="o", color=colour,
-                    label=_wrap(f"{r.indikator_id} {r.indikator}", 70))
+                    label=_wrap(f"{r.no}. {r.indikator}", 70))
             for x, v in zip(years, values):
                 if v == v:
                     ax.annotate(F.number(v) + ("%" if r.satuan == "%" else ""), (x, v),
@@ -178,7 +188,7 @@ def triwulan(indikator, trend, tahun: int) -> plt.Figure:
             xs = [int(t) for t in rows["tw"]]
             ys = [float(v) if v is not None else float("nan") for v in rows["realisasi"]]
             ax.plot(xs, ys, marker="o", color=palette[i % len(palette)],
-                    label=_wrap(f"{r.indikator_id} {r.indikator}", 70))
+                    label=_wrap(f"{r.no}. {r.indikator}", 70))
         ax.set_xticks([1, 2, 3, 4], [f"TW {F.roman(t)}" for t in (1, 2, 3, 4)])
         ax.set_xlim(0.6, 4.4)
         ax.set_ylim(0, max(110, ax.get_ylim()[1]))

@@ -20,7 +20,7 @@ DOKUMEN = ("RKPDesa", "APBDesa", "LPPDesa")
 
 TEPAT_WAKTU = "tepat waktu"
 TERLAMBAT = "terlambat"
-BELUM_DITETAPKAN = "belum, batas waktu sudah lewat"
+BELUM_DITETAPKAN = "belum ditetapkan pada batas waktu"
 BELUM_JATUH_TEMPO = "belum jatuh tempo"
 
 DASAR_HUKUM = {
@@ -74,6 +74,6 @@ def status(tanggal: dt.date | None, batas: dt.date, akhir_periode: dt.date) -> S
     done = tanggal is not None and tanggal <= akhir_periode
     if done:
         return Status(TEPAT_WAKTU, True) if tanggal <= batas else Status(TERLAMBAT, False)
-    if batas < akhir_periode:
+    if batas <= akhir_periode:  # due by the end of the period at the latest: it is late
         return Status(BELUM_DITETAPKAN, False)
     return Status(BELUM_JATUH_TEMPO, False)

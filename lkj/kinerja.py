@@ -37,9 +37,16 @@ def realisasi_from_components(pembilang: Decimal | int, penyebut: Decimal | int)
     return frac(pembilang) / frac(penyebut) * 100
 
 
+def shown(value: Fraction | Decimal | int) -> Fraction:
+    """The value as the report prints it (2 decimals, half-up): what a reader can recompute."""
+    return Fraction(to_decimal(frac(value), 2))
+
+
 def capaian(realisasi: Fraction | Decimal | None, target: Fraction | Decimal | None,
             polaritas: str) -> Fraction | None:
-    """Achievement in percent, exact. None when it cannot be computed (see TARGET_NOL).
+    """Achievement in percent, exact, from the realisasi as printed (a reader who divides the
+    printed realisasi by the printed target gets the printed capaian). None when it cannot be
+    computed (see TARGET_NOL).
 
     Higher is better: realisasi ÷ target × 100, not capped (above 100% is reported as such).
     Lower is better: (2 × target − realisasi) ÷ target × 100, floored at 0 — the convention most
@@ -47,7 +54,7 @@ def capaian(realisasi: Fraction | Decimal | None, target: Fraction | Decimal | N
     """
     if realisasi is None or target is None:
         return None
-    r, t = frac(realisasi), frac(target)
+    r, t = shown(realisasi), frac(target)
     if polaritas == NAIK:
         if t == 0:
             return None
@@ -109,20 +116,29 @@ def average(values: list[Fraction | None]) -> Fraction | None:
 # Efficiency (Permenpan RB 53/2014 asks for it but prescribes no formula): the gap between
 # performance achievement and budget absorption, in percentage points, judged as printed.
 EFISIENSI_BATAS = Decimal(5)
+EFISIEN, SERAPAN_RENDAH, CUKUP, TIDAK = "Efisien", "Serapan rendah", "Cukup efisien", "Tidak efisien"
 ATURAN_EFISIENSI = (
-    "selisih = capaian kinerja (%) − serapan anggaran (%), dalam poin persen; selisih lebih dari "
-    "+5 poin: Efisien; dari −5 sampai +5 poin: Cukup efisien; kurang dari −5 poin: Tidak efisien")
+    "selisih = capaian kinerja (%) − serapan anggaran (%), dalam poin persen, dihitung dari angka "
+    "yang dicetak; selisih lebih dari +5 poin dengan target tercapai: Efisien; lebih dari +5 poin "
+    "tetapi target belum tercapai: Serapan rendah (anggaran belum terpakai, bukan penghematan); "
+    "dari −5 sampai +5 poin: Cukup efisien; kurang dari −5 poin: Tidak efisien")
 
 
 def efisiensi(capaian_kinerja: Fraction | Decimal | None,
               serapan: Fraction | Decimal | None) -> tuple[Fraction | None, str]:
-    """(gap in percentage points, label). No label when either side is unknown."""
+    """(gap in percentage points between the printed values, label). No label when either side
+    is unknown. Little spent on a target not yet met is not efficiency."""
     if capaian_kinerja is None or serapan is None:
         return None, "Tidak dapat dinilai"
-    gap = frac(capaian_kinerja) - frac(serapan)
-    shown = to_decimal(gap, 2)
-    if shown > EFISIENSI_BATAS:
-        return gap, "Efisien"
-    if shown >= -EFISIENSI_BATAS:
-        return gap, "Cukup efisien"
-    return gap, "Tidak efisien"
+    gap = shown(capaian_kinerja) - shown(serapan)
+    if gap > EFISIENSI_BATAS:
+        return gap, EFISIEN if tercapai(capaian_kinerja) else SERAPAN_RENDAH
+    if gap >= -EFISIENSI_BATAS:
+        return gap, CUKUP
+    return gap, TIDAK
+
+
+def ambang_serapan(tw: int) -> Fraction:
+    """A sub kegiatan "hindering" at the end of quarter ``tw``: absorption below half of the
+    share of the year gone by (TW I 12,5%, TW II 25%, TW III 37,5%, TW IV 50%)."""
+    return Fraction(tw, 4) * 100 / 2

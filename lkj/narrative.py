@@ -26,14 +26,15 @@ _env.filters.update(percent=F.percent, rupiah=F.rupiah, number=F.number, md=F.md
 T = {
     "capaian": (
         "Realisasi indikator *{{ indikator|md }}* sampai dengan {{ periode }} sebesar "
-        "{{ realisasi }} dari target {{ target }}{{ target_keterangan }}, sehingga capaian "
-        "kinerjanya {{ capaian|percent }} dengan kategori **{{ kategori }}**. "
+        "{{ realisasi }} dari target {{ target }} ({{ dasar }}), sehingga capaian kinerjanya "
+        "{{ capaian|percent }} terhadap {{ dasar }} dengan kategori **{{ kategori }}**. "
+        "{% if capaian_tahunan is not none %}Terhadap target tahunan {{ target_tahunan }}, "
+        "capaiannya {{ capaian_tahunan|percent }}. {% endif %}"
         "{% if tercapai %}Target indikator ini telah tercapai"
         "{% if lebih %} dan terlampaui{% endif %}."
-        "{% else %}Target indikator ini belum tercapai; masih diperlukan {{ kurang }} lagi "
-        "untuk mencapai target.{% endif %}"
-        "{% if polaritas == 'turun' %} Untuk indikator ini, nilai yang lebih rendah lebih baik."
-        "{% endif %}"),
+        "{% elif polaritas == 'turun' %}Untuk indikator ini nilai yang lebih rendah lebih baik: "
+        "untuk mencapai target, nilainya masih harus turun {{ kurang }}."
+        "{% else %}Untuk mencapai target masih diperlukan tambahan {{ kurang }}.{% endif %}"),
     "capaian_tidak_dihitung": (
         "Capaian indikator *{{ indikator|md }}* tidak dapat dihitung: {{ alasan }}."),
     "komponen": (
@@ -42,10 +43,10 @@ T = {
     "banding_tahun_lalu": (
         "Dibandingkan dengan realisasi tahun {{ tahun_lalu }} sebesar {{ realisasi_lalu }}, "
         "realisasi sampai dengan {{ periode }} ({{ realisasi }}) "
-        "{% if selisih == 0 %}sama besarnya{% else %}{{ arah }} {{ selisih_teks }} "
-        "({{ penilaian }}){% endif %}"
-        "{% if akumulasi %}; realisasi triwulan masih bersifat kumulatif dan akan bertambah hingga "
-        "akhir tahun{% endif %}."),
+        "{% if selisih == 0 %}sama besarnya{% else %}{{ arah }} {{ selisih_teks }}{% endif %}"
+        "{% if akumulasi %}. Realisasi tahun ini masih kumulatif sampai dengan {{ triwulan }}, "
+        "sehingga perbandingan ini belum menilai kinerja tahun {{ tahun }}"
+        "{% elif selisih != 0 %} ({{ penilaian }}){% endif %}."),
     "renstra": (
         "Untuk indikator *{{ indikator|md }}*, terhadap target Renstra tahun {{ tahun }} sebesar "
         "{{ target_renstra }}, realisasi "
@@ -81,11 +82,14 @@ T = {
         "Untuk indikator *{{ indikator|md }}*, capaian kinerja {{ capaian|percent }} dicapai "
         "dengan serapan anggaran {{ serapan|percent }} (Rp{{ realisasi|rupiah }} dari pagu "
         "Rp{{ pagu|rupiah }}); selisihnya {{ selisih }} poin persen, sehingga dinilai "
-        "**{{ label }}**."),
+        "**{{ label }}**{% if label == 'Serapan rendah' %}: anggarannya belum terpakai "
+        "sementara targetnya belum tercapai, jadi selisih ini bukan penghematan{% endif %}."),
     "tren": (
         "Realisasi indikator *{{ indikator|md }}* dari tahun ke tahun: {{ deret }}. "
-        "{% if arah_tahunan %}Dari tahun {{ awal }} ke {{ akhir }} realisasi {{ arah_tahunan }}. "
-        "{% endif %}"
+        "{% if arah_tahunan %}Dari tahun {{ awal }} ke {{ akhir }} realisasinya {{ arah_tahunan }}"
+        "{% if capaian_awal is not none and capaian_akhir is not none %}; capaian terhadap "
+        "target tahun masing-masing {{ capaian_awal|percent }} ({{ awal }}) dan "
+        "{{ capaian_akhir|percent }} ({{ akhir }}){% endif %}. {% endif %}"
         "{% if akumulasi %}Realisasi tahun {{ tahun }} masih kumulatif sampai dengan "
         "{{ triwulan }}, sehingga belum dapat dibandingkan penuh dengan realisasi akhir tahun "
         "sebelumnya.{% endif %}"),
@@ -102,8 +106,42 @@ T = {
     "realisasi_rumus": ("Realisasi = {{ pembilang }} ÷ {{ penyebut }} × 100% = "
                         "**{{ realisasi }}**"),
     "realisasi_langsung": "Realisasi dilaporkan langsung sebesar {{ realisasi }}.",
-    "dokumen_jumlah": ("Jumlah dokumen tepat waktu: {{ per_dok }} = {{ pembilang }} dari "
-                       "{{ n_desa }} desa × 3 dokumen = {{ penyebut }} dokumen."),
+    "dokumen_jumlah": ("Jumlah dokumen tepat waktu: {{ per_dok }} = {{ pembilang }} dokumen, "
+                       "dari {{ penyebut }} dokumen yang dinilai ({{ n_desa }} desa × 3 "
+                       "dokumen)."),
+    "dasar_target": (
+        "{% if semua %}Capaian dinilai terhadap target {{ triwulan }} dari rencana aksi; capaian "
+        "terhadap target tahunan dicantumkan di sampingnya."
+        "{% elif tidak_ada %}Target {{ triwulan }} belum ditetapkan, sehingga capaian dinilai "
+        "terhadap target tahunan {{ tahun }}; realisasi triwulan bersifat kumulatif dan baru "
+        "dapat dibandingkan penuh dengan target tahunan pada akhir tahun."
+        "{% else %}Capaian indikator {{ dengan }} dinilai terhadap target {{ triwulan }}; "
+        "indikator {{ tanpa }} belum memiliki target {{ triwulan }}, sehingga dinilai terhadap "
+        "target tahunan {{ tahun }}.{% endif %}"),
+    "standar_nasional": (
+        "Standar nasional untuk indikator *{{ indikator|md }}* adalah {{ standar }}"
+        "{% if dasar %} ({{ dasar }}){% endif %}; realisasi sampai dengan {{ periode }} "
+        "({{ realisasi }}) {{ posisi }} standar tersebut."),
+    "standar_tidak_ada": (
+        "Untuk indikator {{ daftar }} tidak ada standar nasional yang ditetapkan, sehingga "
+        "perbandingan dengan standar nasional tidak dapat disajikan."),
+    "cakupan_anggaran": (
+        "Indikator kinerja di atas didukung anggaran sebesar Rp{{ terkait|rupiah }} "
+        "({{ persen_terkait|percent }} dari pagu). "
+        "{% if bebas %}Anggaran sebesar Rp{{ bebas|rupiah }} ({{ persen_bebas|percent }} dari "
+        "pagu) — {{ program }} — tidak dikaitkan dengan indikator mana pun, sehingga "
+        "efisiensinya tidak dapat dinilai.{% else %}Seluruh pagu dikaitkan dengan indikator."
+        "{% endif %}"),
+    "anggaran_ganda": (
+        "Anggaran {{ kode }} {{ uraian }} dikaitkan dengan {{ n }} indikator ({{ indikator }}); "
+        "pada jumlah di tabel per program anggaran itu dihitung sekali."),
+    "penghambat": (
+        "{% if n %}Sampai dengan {{ periode }}, {{ n }} dari {{ semua }} {{ jenis }} menyerap "
+        "kurang dari {{ ambang|percent }} pagunya (separuh dari bagian tahun yang telah "
+        "berjalan){% if nol %}, {{ nol }} di antaranya belum terealisasi sama sekali (Rp0)"
+        "{% endif %}. {{ jenis|capitalize }} tersebut menghambat pencapaian kinerja bila "
+        "kegiatannya mendukung indikator:{% else %}Sampai dengan {{ periode }} tidak ada "
+        "{{ jenis }} yang menyerap kurang dari {{ ambang|percent }} pagunya.{% endif %}"),
     "capaian_butir": ("- {{ indikator }}: capaian {{ capaian|percent }} ({{ kategori }}), "
                       "{% if tercapai %}tercapai{% else %}belum tercapai{% endif %}."),
     "kesimpulan_anggaran": (
@@ -131,25 +169,28 @@ def _pp(value: Fraction | Decimal) -> str:
 
 
 def capaian_sentence(row, tahun: int, tw: int) -> str:
-    """The judgement sentence for one indicator (row of the indikator table)."""
+    """The judgement sentence for one indicator (row of the indikator table): against which
+    target it is judged, and what is still missing — from the figures as printed."""
     if row.capaian is None:
         alasan = (kinerja.TARGET_NOL[row.polaritas] if row.target_periode == 0
                   else "realisasi belum tersedia")
         return render("capaian_tidak_dihitung", indikator=row.indikator, alasan=alasan)
-    target_ket = (f" (target {F.triwulan(tw)})" if row.target_periode_triwulan
-                  else f" (target tahun {tahun})")
+    quarter = bool(row.target_periode_triwulan)
+    dasar = f"target {F.triwulan(tw)}" if quarter else f"target tahunan {tahun}"
     kurang = ""
     if not row.tercapai and row.realisasi is not None:
-        gap = (Fraction(row.target_periode) - Fraction(row.realisasi)) if row.polaritas == kinerja.NAIK \
-            else (Fraction(row.realisasi) - Fraction(row.target_periode))
+        now, target = kinerja.shown(row.realisasi), kinerja.shown(row.target_periode)
+        gap = target - now if row.polaritas == kinerja.NAIK else now - target
         kurang = F.value_with_unit(gap, row.satuan) if row.satuan != "%" else _pp(gap)
     return render(
         "capaian", indikator=row.indikator, periode=f"{periode(tahun, tw)}",
         realisasi=F.value_with_unit(row.realisasi, row.satuan),
-        target=F.value_with_unit(row.target_periode, row.satuan), target_keterangan=target_ket,
+        target=F.value_with_unit(row.target_periode, row.satuan), dasar=dasar,
         capaian=row.capaian, kategori=row.kategori, tercapai=row.tercapai,
         lebih=row.tercapai and F.to_decimal(row.capaian) > 100, kurang=kurang,
-        polaritas=row.polaritas)
+        polaritas=row.polaritas,
+        capaian_tahunan=row.capaian_tahunan if quarter else None,
+        target_tahunan=F.value_with_unit(row.target, row.satuan))
 
 
 def komponen_sentence(row) -> str:
@@ -159,19 +200,23 @@ def komponen_sentence(row) -> str:
                   realisasi=F.value_with_unit(row.realisasi, row.satuan))
 
 
+def _difference(now, before, satuan: str) -> tuple[Fraction, str]:
+    """now − before, from the values as printed, and how a sentence says its size."""
+    diff = kinerja.shown(now) - kinerja.shown(before)
+    return diff, (_pp(diff) if satuan == "%" else F.value_with_unit(abs(diff), satuan))
+
+
 def banding_sentence(row, lalu, tahun: int, tw: int) -> str:
-    """Compare this period's realisasi with last year's; the direction word follows polarity."""
-    now, before = Fraction(row.realisasi), Fraction(lalu.realisasi)
-    diff = now - before
-    arah = "lebih tinggi" if diff > 0 else "lebih rendah"
+    """Compare this period's realisasi with last year's. A cumulative quarter is not judged
+    against a whole year; at Triwulan IV the verdict follows the indicator's polarity."""
+    diff, selisih = _difference(row.realisasi, lalu.realisasi, row.satuan)
     membaik = (diff > 0) == (row.polaritas == kinerja.NAIK)
-    penilaian = "kinerja membaik" if membaik else "kinerja menurun"
-    selisih = (_pp(diff) if row.satuan == "%" else F.value_with_unit(abs(diff), row.satuan))
     return render("banding_tahun_lalu", tahun_lalu=lalu.tahun,
                   realisasi_lalu=F.value_with_unit(lalu.realisasi, row.satuan),
                   periode=periode(tahun, tw), realisasi=F.value_with_unit(row.realisasi, row.satuan),
-                  selisih=F.to_decimal(diff), arah=arah, selisih_teks=selisih,
-                  penilaian=penilaian, akumulasi=tw < 4)
+                  selisih=diff, arah="lebih tinggi" if diff > 0 else "lebih rendah",
+                  selisih_teks=selisih, akumulasi=tw < 4, tahun=tahun, triwulan=F.triwulan(tw),
+                  penilaian="kinerja membaik" if membaik else "kinerja menurun")
 
 
 def efisiensi_sentence(row) -> str:
@@ -183,25 +228,21 @@ def efisiensi_sentence(row) -> str:
 
 
 def tren_sentence(row, history, tahun: int, tw: int) -> str:
-    """Realisasi across the years; the direction is judged on full years only (the current
-    year is still cumulative to the quarter) and follows the indicator's polarity."""
+    """Realisasi across the years, its change in printed figures, and — instead of a verdict
+    from the raw change — the capaian of each year against that year's own target."""
     hist = history.sort_values("tahun")
     deret = [f"{int(h.tahun)} {F.value_with_unit(h.realisasi, row.satuan)}"
              for h in hist.itertuples()]
     deret.append(f"{tahun} (s.d. {F.triwulan(tw)}) {F.value_with_unit(row.realisasi, row.satuan)}")
     arah = ""
-    awal = akhir = None
+    awal = akhir = cap_awal = cap_akhir = None
     if len(hist) >= 2:
         first, last = hist.iloc[0], hist.iloc[-1]
         awal, akhir = int(first["tahun"]), int(last["tahun"])
-        diff = Fraction(last["realisasi"]) - Fraction(first["realisasi"])
-        if diff == 0:
-            arah = "tetap"
-        else:
-            membaik = (diff > 0) == (row.polaritas == kinerja.NAIK)
-            besar = _pp(diff) if row.satuan == "%" else F.value_with_unit(abs(diff), row.satuan)
-            arah = (f"{'naik' if diff > 0 else 'turun'} {besar} "
-                    f"({'kinerja membaik' if membaik else 'kinerja menurun'})")
-    return render("tren", indikator=row.indikator, deret=", ".join(deret), arah_tahunan=arah,
+        cap_awal, cap_akhir = first.get("capaian"), last.get("capaian")
+        diff, besar = _difference(last["realisasi"], first["realisasi"], row.satuan)
+        arah = "tetap" if diff == 0 else f"{'naik' if diff > 0 else 'turun'} {besar}"
+    return render("tren", indikator=row.indikator, deret=F.Markup(", ".join(
+                      F.md(d) for d in deret)), arah_tahunan=arah,
                   awal=awal, akhir=akhir, akumulasi=tw < 4, tahun=tahun,
-                  triwulan=F.triwulan(tw))
+                  triwulan=F.triwulan(tw), capaian_awal=cap_awal, capaian_akhir=cap_akhir)

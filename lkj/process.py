@@ -127,6 +127,7 @@ def compute(inputs: Inputs) -> Result:
         if pembilang is not None and penyebut:
             realisasi = kinerja.realisasi_from_components(pembilang, penyebut)
         cap = kinerja.capaian(realisasi, target, r.polaritas)
+        cap_tahunan = kinerja.capaian(realisasi, r.target, r.polaritas)
         rows.append({
             "no": r.no, "sasaran": r.sasaran, "indikator_id": r.indikator_id,
             "indikator": r.indikator, "satuan": r.satuan, "polaritas": r.polaritas,
@@ -136,7 +137,11 @@ def compute(inputs: Inputs) -> Result:
             "label_pembilang": r.label_pembilang or "", "label_penyebut": r.label_penyebut or "",
             "definisi": r.definisi or "", "pembilang": pembilang, "penyebut": penyebut,
             "realisasi": realisasi, "capaian": cap, "kategori": kinerja.kategori(cap),
-            "tercapai": kinerja.tercapai(cap), "sumber": sumber})
+            "tercapai": kinerja.tercapai(cap), "capaian_tahunan": cap_tahunan,
+            "tercapai_tahunan": kinerja.tercapai(cap_tahunan),
+            "standar_nasional": r.standar_nasional, "dasar_standar": r.dasar_standar or "",
+            "kode_iku": r.kode_iku or "", "sumber_nilai": (x.sumber or "") if x is not None
+            and r.cara_hitung == "nilai_langsung" else "", "sumber": sumber})
     indikator = pd.DataFrame.from_records(rows)
     dokumen = (pd.concat(grids, ignore_index=True) if grids else
                pd.DataFrame(columns=["indikator_id", "desa", "dokumen", "tahun_anggaran", "tanggal",
@@ -154,7 +159,21 @@ def compute(inputs: Inputs) -> Result:
 
     ang, _ = anggaran.rollup(inputs.anggaran)
     total = anggaran.total(ang)
-    _add_efisiensi(indikator, ang, inputs)
+    cakupan = _add_efisiensi(indikator, ang, inputs)
+    if cakupan["pagu_tanpa_indikator"]:
+        inputs.warnings.append(Problem(
+            files["perjanjian_kinerja"], f"Rp{_rupiah(cakupan['pagu_tanpa_indikator'])} "
+            f"({_percent(cakupan['persen_tanpa_indikator'])} dari pagu) tidak dikaitkan dengan "
+            "indikator mana pun: " + ", ".join(f"{p['kode']} {p['uraian']}"
+                                               for p in cakupan["program_tanpa_indikator"]),
+            None, "kode_anggaran", None, "isi kode program/kegiatan yang mendukung setiap "
+            "indikator di kolom kode_anggaran, agar efisiensi mencakup seluruh anggaran"))
+    for ganda in cakupan["anggaran_ganda"]:
+        inputs.warnings.append(Problem(
+            files["perjanjian_kinerja"], f"anggaran {ganda['kode']} {ganda['uraian']} dikaitkan "
+            f"dengan lebih dari satu indikator ({', '.join(ganda['indikator'])}); di jumlah "
+            "dihitung sekali", None, "kode_anggaran", None, "kaitkan setiap kegiatan dengan satu "
+            "indikator, atau bagi anggarannya per sub kegiatan"))
 
     riwayat = inputs.riwayat.copy()
     pol = dict(zip(indikator["indikator_id"], indikator["polaritas"]))
@@ -176,7 +195,8 @@ def compute(inputs: Inputs) -> Result:
             "jumlah_tercapai": int(indikator["tercapai"].sum()) if len(indikator) else 0,
             "capaian_rata_rata": rata, "kategori_rata_rata": kinerja.kategori(rata),
             "pagu": total.pagu, "realisasi_anggaran": total.realisasi, "sisa": total.sisa,
-            "persen_anggaran": total.persen,
+            "persen_anggaran": total.persen, **cakupan,
+            "ambang_serapan": kinerja.ambang_serapan(rid.tw),
         },
         "files": [f.__dict__ for f in inputs.files],
         "warnings": [str(w) for w in inputs.warnings],
@@ -187,19 +207,33 @@ def compute(inputs: Inputs) -> Result:
                   inputs.tanggapan_atasan.copy(), dict(inputs.narasi))
 
 
-def _add_efisiensi(indikator: pd.DataFrame, ang: pd.DataFrame, inputs: Inputs) -> None:
-    """Budget behind each indicator (perjanjian_kinerja.kode_anggaran) and the efficiency gap."""
+def _rupiah(sen: int) -> str:
+    from lkj.formatting import rupiah
+    return rupiah(sen)
+
+
+def _percent(value) -> str:
+    from lkj.formatting import percent
+    return percent(value)
+
+
+def _add_efisiensi(indikator: pd.DataFrame, ang: pd.DataFrame, inputs: Inputs) -> dict:
+    """Budget behind each indicator (perjanjian_kinerja.kode_anggaran) and the efficiency gap;
+    returns how much of the whole budget the indicators cover (every rupiah counted once)."""
     from lkj.validation import split_kode_anggaran
 
     by_key = {anggaran.sort_key(r.kode): r for r in ang.itertuples(index=False)}
     pk = dict(zip(inputs.perjanjian_kinerja["indikator_id"],
                   inputs.perjanjian_kinerja["kode_anggaran"]))
     codes_col, pagu_col, real_col, serapan_col, gap_col, label_col = [], [], [], [], [], []
+    linked: dict[tuple, list[str]] = {}  # budget row → indicators it is credited to
     for r in indikator.itertuples(index=False):
         keys = {anggaran.sort_key(k) for k in split_kode_anggaran(pk.get(r.indikator_id))}
         # A code whose ancestor is also named is already inside that ancestor's sum.
         keys = {k for k in keys if not any(k[:n] in keys for n in (3, 5) if n < len(k))}
         rows = [by_key[k] for k in sorted(keys) if k in by_key]
+        for k in keys:
+            linked.setdefault(k, []).append(r.indikator_id)
         if rows:
             pagu = sum(int(x.pagu) for x in rows)
             real = sum(int(x.realisasi) for x in rows)
@@ -220,6 +254,39 @@ def _add_efisiensi(indikator: pd.DataFrame, ang: pd.DataFrame, inputs: Inputs) -
     indikator["serapan_anggaran"] = pd.Series(serapan_col, dtype=object)
     indikator["selisih_efisiensi"] = pd.Series(gap_col, dtype=object)
     indikator["efisiensi"] = label_col
+
+    # Coverage, on the leaves (the rows the amounts come from): a leaf is covered when it or
+    # one of its ancestors is linked; credited to two indicators, it is still one rupiah.
+    def owners(kode: str) -> set[str]:
+        k = anggaran.sort_key(kode)
+        return {i for n in (3, 5, 6) if n <= len(k) for i in linked.get(k[:n], [])}
+
+    parents = {anggaran.parent(k) for k in ang["kode"]}
+    leaves = ang[~ang["kode"].isin(parents)]
+    total = int(leaves["pagu"].sum())
+    free = [r for r in leaves.itertuples(index=False) if not owners(r.kode)]
+    free_pagu = sum(int(r.pagu) for r in free)
+    free_programs = []
+    for p in anggaran.programs(ang).itertuples(index=False):
+        inside = [r for r in free if r.kode.startswith(p.kode + ".") or r.kode == p.kode]
+        if inside:
+            free_programs.append({"kode": p.kode, "uraian": p.uraian,
+                                  "pagu": sum(int(r.pagu) for r in inside)})
+    doubled = []
+    for k, ids in sorted(linked.items()):
+        if k in by_key and len(ids) > 1:
+            row = by_key[k]
+            doubled.append({"kode": row.kode, "uraian": row.uraian, "indikator": sorted(ids)})
+    for k, ids in linked.items():  # an ancestor and a descendant named by different indicators
+        for j, other in linked.items():
+            if j != k and len(j) > len(k) and j[:len(k)] == k and set(ids) != set(other) \
+                    and j in by_key and not any(d["kode"] == by_key[j].kode for d in doubled):
+                row = by_key[j]
+                doubled.append({"kode": row.kode, "uraian": row.uraian,
+                                "indikator": sorted(set(ids) | set(other))})
+    return {"pagu_tanpa_indikator": free_pagu,
+            "persen_tanpa_indikator": anggaran.persen(free_pagu, total),
+            "program_tanpa_indikator": free_programs, "anggaran_ganda": doubled}
 
 
 # ---- processed/ storage ---------------------------------------------------------------------
@@ -249,11 +316,12 @@ def _floor_decimal(value: Fraction) -> Decimal:
 _KINDS = {
     "decimal": {"target", "target_periode", "target_renstra", "pembilang", "penyebut",
                 "realisasi", "capaian", "persen", "target_tw1", "target_tw2", "target_tw3",
-                "target_tw4", "nilai", "serapan_anggaran", "selisih_efisiensi", "serapan"},
+                "target_tw4", "nilai", "serapan_anggaran", "selisih_efisiensi", "serapan",
+                "capaian_tahunan", "standar_nasional"},
     "int": {"no", "tahun", "tahun_anggaran", "jumlah", "pagu", "sisa", "pagu_anggaran", "tw",
             "realisasi_anggaran", ROW},
     "date": {"tanggal", "batas_waktu"},
-    "bool": {"tercapai", "tepat_waktu", "target_periode_triwulan"},
+    "bool": {"tercapai", "tepat_waktu", "target_periode_triwulan", "tercapai_tahunan"},
 }
 # anggaran amounts are integer sen
 _INT_IN = {"anggaran": {"realisasi"}}
@@ -326,7 +394,7 @@ def read_processed_meta(folder: Path) -> dict:
     """ringkasan.json of data/processed/…: parameters, profile, totals, warnings."""
     meta = json.loads((Path(folder) / "ringkasan.json").read_text(encoding="utf-8"))
     r = meta["ringkasan"]
-    for key in ("capaian_rata_rata", "persen_anggaran"):
+    for key in ("capaian_rata_rata", "persen_anggaran", "persen_tanpa_indikator", "ambang_serapan"):
         r[key] = parse_number(r[key]) if r.get(key) not in (None, "") else None
     return meta
 

@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +27,8 @@ from lkj.reading import (CONTROL_CHARS, ROW, MixedEncoding, NumberFormatError, T
 
 NARASI = ("kata_pengantar", "latar_belakang", "maksud_tujuan", "gambaran_umum",
           "permasalahan_utama", "visi_misi", "analisis_penyebab", "efisiensi",
-          "program_pendukung", "strategi", "hambatan", "rencana_tindak_lanjut", "penutup")
+          "program_pendukung", "program_penghambat", "strategi", "hambatan",
+          "rencana_tindak_lanjut", "penutup")
 DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 STATUS_KEGIATAN = ("ditindaklanjuti", "belum")
 PERAN = ("penandatangan", "mengetahui")
@@ -54,9 +56,11 @@ SPECS: dict[str, list[Col]] = {
         *_TW_TARGETS, Col("target_renstra", "decimal"),
         Col("cara_hitung", "choice", True, kinerja.CARA_HITUNG),
         Col("label_pembilang"), Col("label_penyebut"), Col("definisi"),
-        Col("kode_anggaran")],
+        Col("kode_anggaran"), Col("standar_nasional", "decimal"), Col("dasar_standar"),
+        Col("kode_iku")],
     "realisasi": [Col("indikator_id", required=True), Col("pembilang", "decimal"),
-                  Col("penyebut", "decimal"), Col("nilai", "decimal"), Col("keterangan")],
+                  Col("penyebut", "decimal"), Col("nilai", "decimal"), Col("sumber"),
+                  Col("keterangan")],
     "kegiatan": [Col("indikator_id", required=True), Col("no", "int"), Col("jenis"),
                  Col("uraian", required=True), Col("status", "choice", True, STATUS_KEGIATAN)],
     "dokumen_desa": [Col("indikator_id", required=True), Col("desa", required=True),
@@ -775,6 +779,9 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
                 out.append(Problem(f("riwayat"), f"{col} tidak boleh negatif", r.baris, col,
                                    typed("riwayat", r, col), "tulis 0 atau lebih"))
 
+    out += _basis_checks(inputs, f, typed, warnings)
+    warnings += _period_warnings(inputs, root, f)
+
     # pejabat: exactly one penandatangan
     signers = list(inputs.pejabat.loc[inputs.pejabat["peran"] == "penandatangan", ROW])
     if len(signers) != 1:
@@ -782,6 +789,96 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
         out.append(Problem(f("pejabat"), f"harus ada tepat satu baris berperan penandatangan "
                            f"(ada {len(signers)})", int(rows[0]), "peran", None,
                            "tandai satu pejabat sebagai penandatangan"))
+    return out
+
+
+# An indicator that counts the village documents (seed 002 IK-02 typed 77%, which 12 desa × 3
+# documents cannot give): its realisasi comes from dokumen_desa.csv, never typed in.
+_COUNTS_DOCUMENTS = re.compile(r"RKPDes|APBDes|LPPDes|dokumen administrasi pemerintahan desa",
+                               re.I)
+
+
+def _attainable(nilai, penyebut) -> bool:
+    """Some whole count out of ``penyebut`` prints as ``nilai`` percent (2 decimals)."""
+    from lkj.formatting import to_decimal
+    n = int(penyebut)
+    want = to_decimal(nilai, 2)
+    k = round(float(nilai) * n / 100)
+    return any(0 <= c <= n and to_decimal(Fraction(c * 100, n), 2) == want
+               for c in (k - 1, k, k + 1))
+
+
+def _basis_checks(inputs: Inputs, f, typed, warnings: list[Problem]) -> list[Problem]:
+    """Every realisasi has a basis: counted from rows, or a stated source; a direct value that
+    its own denominator cannot give is refused."""
+    out: list[Problem] = []
+    pk = inputs.perjanjian_kinerja
+    real = {r.indikator_id: r for r in inputs.realisasi.itertuples(index=False)}
+    for r in pk.itertuples(index=False):
+        text = f"{r.indikator} {r.definisi or ''}"
+        if r.cara_hitung != "dokumen_desa" and _COUNTS_DOCUMENTS.search(text):
+            out.append(Problem(f("perjanjian_kinerja"), f"indikator {r.indikator_id} menghitung "
+                               "dokumen desa (RKPDesa, APBDesa, LPPDesa), jadi realisasinya "
+                               "dihitung dari dokumen_desa.csv, bukan diketik", r.baris,
+                               "cara_hitung", r.cara_hitung,
+                               "tulis dokumen_desa dan isi tanggal setiap dokumen setiap desa di "
+                               "dokumen_desa.csv (docs/data.md bagian 3.8)"))
+        x = real.get(r.indikator_id)
+        if r.cara_hitung != "nilai_langsung" or x is None or x.nilai is None:
+            continue
+        if x.penyebut and x.pembilang is None and not _attainable(x.nilai, x.penyebut):
+            out.append(Problem(f("realisasi"), f"{typed('realisasi', x, 'nilai')}% tidak mungkin "
+                               f"dihasilkan dari penyebut {typed('realisasi', x, 'penyebut')} "
+                               "(tidak ada jumlah bulat yang memberi persentase itu)", x.baris,
+                               "nilai", typed("realisasi", x, "nilai"),
+                               "periksa nilai dan penyebutnya, atau isi pembilangnya"))
+        if not x.sumber:
+            warnings.append(Problem(f("realisasi"), f"realisasi {r.indikator_id} dilaporkan "
+                                    "langsung tanpa sumber atau bukti", x.baris, "sumber", None,
+                                    "isi kolom sumber dengan dokumen yang mendasarinya (mis. "
+                                    "rekap kegiatan, berita acara), atau isi pembilang dan "
+                                    "penyebut"))
+    return out
+
+
+def _period_warnings(inputs: Inputs, root: Path, f) -> list[Problem]:
+    """What a reviewer checks first: targets for the quarter, the earlier years to compare
+    with, and when the report is signed."""
+    from lkj import holidays
+    from lkj.formatting import tanggal, triwulan
+
+    rid = inputs.rid
+    out: list[Problem] = []
+    col = f"target_tw{rid.tw}"
+    missing = [r for r in inputs.perjanjian_kinerja.itertuples(index=False)
+               if getattr(r, col) is None]
+    if rid.tw < 4 and missing:
+        out.append(Problem(f("perjanjian_kinerja"), f"target {triwulan(rid.tw)} ({col}) belum "
+                           "diisi untuk " + ", ".join(r.indikator_id for r in missing) + "; "
+                           "capaiannya dinilai terhadap target tahunan", missing[0].baris, col,
+                           None, "isi target triwulan dari rencana aksi perjanjian kinerja"))
+    if not len(inputs.riwayat):
+        where = (rid.raw_dir(root) / "riwayat.csv").relative_to(root).as_posix()
+        out.append(Problem(where, f"riwayat.csv belum diisi: perbandingan dengan tahun "
+                           f"{rid.tahun - 1} dan tahun-tahun sebelumnya serta dengan target "
+                           "Renstra tidak dapat disajikan", hint="isi target dan realisasi "
+                           "tahun-tahun sebelumnya (docs/data.md bagian 3.10)"))
+    signed = inputs.laporan.get("tanggal")
+    row = inputs.key_rows.get("laporan", {}).get("tanggal")
+    if isinstance(signed, dt.date):
+        end = desa.akhir_triwulan(rid.tahun, rid.tw)
+        if signed <= end:
+            out.append(Problem(f("laporan"), f"laporan ditandatangani {tanggal(signed)}, "
+                               f"padahal melaporkan realisasi sampai dengan {tanggal(end)}: "
+                               "tanggal penandatanganan harus sesudah akhir periode", row,
+                               "nilai", None, "tulis tanggal laporan ditandatangani"))
+        k = holidays.ketepatan(rid.tahun, rid.tw, signed, root)
+        if k.tepat_waktu is False:
+            out.append(Problem(f("laporan"), f"laporan ditandatangani {tanggal(signed)}, "
+                               f"terlambat {k.terlambat_hari_kerja} hari kerja dari batas waktu "
+                               f"{tanggal(k.batas.tanggal)}", row, "nilai", None,
+                               "laporan triwulan disampaikan paling lambat 5 hari kerja sesudah "
+                               "akhir triwulan (Perbup Lumajang 6/2018)"))
     return out
 
 
