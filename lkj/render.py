@@ -1047,7 +1047,7 @@ def _once(fn: Callable[[], None] | None) -> Callable[[], None]:
 
 def _render_embedded(
     notebook: Path, out_dir: Path, basename: str, formats: tuple[str, ...], project_root: Path | None,
-    images_ready: Callable[[], None] | None = None,
+    images_ready: Callable[[], None] | None = None, work_dir: Path | None = None,
 ) -> dict[str, Path]:
     settings = load_settings(project_root, notebook)
     root = settings["root"]
@@ -1055,7 +1055,7 @@ def _render_embedded(
     nb_dir = notebook.resolve().parent
     nb = _read_notebook(notebook)
     epoch = _source_date_epoch(nb)
-    with tempfile.TemporaryDirectory(prefix="lkj-render-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="lkj-render-", dir=work_dir) as tmp:
         work = Path(tmp)
         meta, body = _collect_markdown(nb, notebook, work / "keluaran")
         for lang in (meta.get("lang"), settings["pdf"].get("lang")):
@@ -1233,7 +1233,8 @@ def _quarto_project(settings: dict, work: Path) -> None:
 
 
 def _render_quarto(
-    notebook: Path, out_dir: Path, basename: str, formats: tuple[str, ...], project_root: Path | None
+    notebook: Path, out_dir: Path, basename: str, formats: tuple[str, ...], project_root: Path | None,
+    work_dir: Path | None = None,
 ) -> dict[str, Path]:
     quarto = _quarto_path()
     if quarto is None:  # pragma: no cover - guarded by select_engine
@@ -1242,7 +1243,7 @@ def _render_quarto(
     nb_dir = notebook.resolve().parent
     results: dict[str, Path] = {}
     epoch = _source_date_epoch(_read_notebook(notebook))
-    with tempfile.TemporaryDirectory(prefix="lkj-quarto-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="lkj-quarto-", dir=work_dir) as tmp:
         work = Path(tmp)
         meta, body = notebook_to_markdown(notebook)
         # Figures are referenced relative to the notebook: copy them next to the copy.
@@ -1297,11 +1298,13 @@ def render(
     engine: str = "auto",
     project_root: Path | None = None,
     images_ready: Callable[[], None] | None = None,
+    work_dir: Path | None = None,
 ) -> dict[str, Path]:
     """Render an executed notebook to ``out_dir/basename.{html,pdf,docx}``.
 
     Returns ``{format: path}`` for the requested formats. Writes nothing outside
-    ``out_dir`` except temporary files in a temporary directory. Raises
+    ``out_dir`` except temporary files in a temporary directory inside ``work_dir`` (default:
+    the parent of ``out_dir``; not the system's temp dir, which may be full). Raises
     :class:`~lkj.errors.LkjError` (message in Bahasa Indonesia) on any failure.
     ``images_ready``, when given, is called (once) before the first step that reads the image
     files — for charts still being drawn by :func:`lkj.charts.background`.
@@ -1320,8 +1323,10 @@ def render(
         raise LkjError(f"Notebook tidak ditemukan: {notebook}")
     chosen = select_engine(engine)
     out_dir.mkdir(parents=True, exist_ok=True)
+    work_dir = Path(work_dir) if work_dir is not None else out_dir.parent
     if chosen == "quarto":
         if images_ready is not None:
             images_ready()
-        return _render_quarto(notebook, out_dir, basename, fmts, project_root)
-    return _render_embedded(notebook, out_dir, basename, fmts, project_root, images_ready)
+        return _render_quarto(notebook, out_dir, basename, fmts, project_root, work_dir)
+    return _render_embedded(notebook, out_dir, basename, fmts, project_root, images_ready,
+                            work_dir)
