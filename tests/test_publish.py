@@ -300,6 +300,35 @@ def test_disk_problems_name_the_folder_the_user_knows(tmp_path):
     assert says(ValueError("No space in this sentence")) is None
 
 
+def test_cli_says_disk_full_instead_of_an_unexpected_error(project, monkeypatch, capsys):
+    from lkj.cli import main
+
+    def full(root, rid):
+        raise OSError(errno.ENOSPC, "No space left on device",
+                      str(project / "data/processed/candipuro/2023/camat/.tw2.x/indikator.csv"))
+
+    monkeypatch.setattr(pipeline, "process", full)
+    assert main(["report", "--kec", "candipuro", "--tw", "2"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Gagal: Disk penuh: folder data/processed/candipuro/2023/camat/ "
+                          "tidak bisa ditulis; kosongkan sedikitnya ")
+    assert "tak terduga" not in err and "Laporan lama di reports/ tidak diubah." in err
+
+
+def test_sigterm_stops_lkj_as_ctrl_c_does(project, monkeypatch, capsys):
+    from lkj.cli import main
+
+    def killed(root, rid):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler interrupts this
+
+    before = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(pipeline, "process", killed)
+    assert main(["report", "--kec", "candipuro", "--tw", "2"]) == 128 + signal.SIGTERM
+    assert capsys.readouterr().err == "Dibatalkan. Laporan lama di reports/ tidak diubah.\n"
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
 def test_a_folder_held_too_long_by_another_run_is_said(tmp_path, monkeypatch):
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import "
                                "Path; from lkj import publish\nwith publish.locked(Path(sys.argv"
@@ -316,3 +345,30 @@ def test_a_folder_held_too_long_by_another_run_is_said(tmp_path, monkeypatch):
         holder.wait()
     publish.write_atomic(tmp_path / "index.html", "<html></html>")
     assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
+
+
+@pytest.mark.slow
+def test_a_disk_filled_while_rendering_publishes_nothing(project, monkeypatch, capsys):
+    """pandoc does not check every write it makes: when the disk of build/ has filled up during
+    the render, its files are not trusted."""
+    import shutil
+
+    from lkj import render
+    from lkj.cli import main
+
+    real_render, real_usage, rendered = render.render, shutil.disk_usage, []
+
+    def render_and_fill(*args, **kwargs):
+        rendered.append(True)
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(render, "render", render_and_fill)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: real_usage(path)._replace(
+        free=publish.MB) if rendered else real_usage(path))
+    assert main(["report", "--kec", "candipuro", "--tw", "2", "--engine", "embedded"]) == 1
+    assert rendered
+    err = capsys.readouterr().err
+    assert err.startswith("Gagal: Disk penuh: folder build/ tidak bisa ditulis; kosongkan "
+                          "sedikitnya 15 MB"), err
+    assert not list((project / "reports").rglob("*.pdf"))
+    assert [p.name for p in (project / "build").iterdir()] in ([], ["gagal"])
