@@ -98,6 +98,9 @@ endif
 $(PROC_DIR)/ringkasan.json $(OUT).html $(OUT).pdf $(OUT).docx &: $(RAW_FILES) $(CODE) $(RENDER_INPUTS) | $(READY)
 	$(call need_params,report)
 	@$(LKJ) report $(REPORT_ARGS) --engine "$(ENGINE)" --formats "$(FORMATS)" --portal
+# lkj owns the outcome: it replaces these only as a complete set. Without this, make deletes
+# them when the run is interrupted or killed (the old report, or the new one just published).
+.PRECIOUS: $(PROC_DIR)/ringkasan.json $(OUT).html $(OUT).pdf $(OUT).docx
 
 # The edit loop: rebuilt whenever an input is saved, shown at http://127.0.0.1:$(PORT)/.
 PORT ?= 8040

@@ -21,7 +21,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +121,7 @@ class Ringkasan:
 
 
 TIMEOUT_S = 1800  # one report; far above the few seconds a report takes
+STOP_S = 10  # a report asked to stop has this long to clean up
 TIMED_OUT = f"melebihi batas waktu {TIMEOUT_S // 60} menit"
 
 
@@ -223,16 +223,30 @@ class _Child:
         if pid == 0:
             if took <= TIMEOUT_S:
                 return None
-            self.kill()
+            _stop([self])
             return Outcome(self.rid, "gagal", took, TIMED_OUT)
         text = [p.read_text(encoding="utf-8", errors="replace") if p.exists() else ""
                 for p in (self.out, self.err)]
         return _outcome(self.rid, os.waitstatus_to_exitcode(status), took, *text)
 
-    def kill(self) -> None:
+
+def _stop(children: list[_Child]) -> None:
+    """SIGTERM, which a report answers by cleaning up (a switch of reports/ in progress is
+    finished first); SIGKILL for those still there after STOP_S."""
+    for child in children:
         try:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+            os.kill(child.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + STOP_S
+    for child in children:
+        try:
+            while os.waitpid(child.pid, os.WNOHANG)[0] == 0:
+                if time.monotonic() > deadline:
+                    os.kill(child.pid, signal.SIGKILL)
+                    os.waitpid(child.pid, 0)
+                    break
+                time.sleep(0.02)
         except (ProcessLookupError, ChildProcessError):
             pass
 
@@ -243,10 +257,11 @@ def _build_forked(root: Path, todo: list[ReportId], engine: str, formats: tuple[
     threaded: a fork copies only the thread that calls it."""
     import gc
 
+    from lkj import publish
+
     queue = list(todo)
     running: list[_Child] = []
-    (root / "build").mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="make-all-", dir=root / "build") as logs:
+    with publish.work_dir(root / "build", "make-all-") as logs:
         try:
             def start() -> None:
                 child = _Child(root, queue.pop(0), engine, formats, Path(logs),
@@ -274,8 +289,7 @@ def _build_forked(root: Path, todo: list[ReportId], engine: str, formats: tuple[
                 if running:
                     time.sleep(0.02)
         finally:  # Ctrl+C or an error here: no report may keep running unattended
-            for child in running:
-                child.kill()
+            _stop(running)
 
 
 # ---- one process per report: a new interpreter (everywhere) --------------------------------

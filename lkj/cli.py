@@ -8,15 +8,19 @@ import atexit
 import datetime as dt
 import os
 import re
+import signal
 import sys
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 from lkj.errors import LkjError, ValidationError, rel
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEBUG_ENV = "LKJ_DEBUG"  # LKJ_DEBUG=1 shows the Python traceback of an unexpected error
+# Commands that replace files: they first clean up what a killed run left (lkj/publish.py).
+WRITING = ("process", "render", "report", "all", "rekap", "portal")
 
 # argparse's own messages, in the words the analyst reads.
 _USAGE_WORDS = (
@@ -109,27 +113,57 @@ def _main(argv: list[str]) -> int:
     from lkj.execute import single_threaded_blas
     single_threaded_blas()
     args = parser().parse_args(argv)
-    from lkj import params
+    from lkj import params, publish
 
     root = params.project_root()
+    publish.published.clear()
+    stopped_by: list[int] = []
     try:
-        from lkj import cli_kabupaten
-        if args.command in cli_kabupaten.COMMANDS:
-            return cli_kabupaten.run(args, root)
-        return _run(args, root)
+        with _signals_stop(stopped_by):
+            if args.command in WRITING:
+                publish.recover(root)
+            from lkj import cli_kabupaten
+            if args.command in cli_kabupaten.COMMANDS:
+                return cli_kabupaten.run(args, root)
+            return _run(args, root)
     except KeyboardInterrupt:
-        print("Dibatalkan. Laporan lama di reports/ tidak diubah.", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception:  # a bug, not a bad input: a clear message, the details kept in a file
+        print(f"Dibatalkan. {publish.outcome(root)}", file=sys.stderr)
+        return (128 + stopped_by[0]) if stopped_by else EXIT_INTERRUPTED
+    except Exception as exc:  # a bug, not a bad input: a clear message, the details kept in a file
+        disk = publish.problem(exc, root)
+        if disk:
+            print(f"Gagal: {disk}", file=sys.stderr)
+            return EXIT_FAIL
         if os.environ.get(DEBUG_ENV):
             raise
         saved = _save_traceback(root)
         print("Gagal: terjadi kesalahan tak terduga di perangkat lunak lkj (bukan kesalahan "
-              "data yang dikenali). Laporan lama di reports/ tidak diubah. "
+              f"data yang dikenali). {publish.outcome(root)} "
               + (f"Rincian teknis disimpan di {rel(saved, root)}; kirimkan berkas itu kepada "
                  "pengelola lkj." if saved else f"Jalankan lagi dengan {DEBUG_ENV}=1 untuk "
                  "melihat rinciannya."), file=sys.stderr)
         return EXIT_FAIL
+
+
+@contextmanager
+def _signals_stop(stopped_by: list[int]):
+    """SIGTERM and SIGHUP (kill, a closed terminal) stop lkj as Ctrl+C does: the run cleans up
+    after itself and says so, instead of vanishing mid-step."""
+    def stop(signum, _frame):
+        stopped_by.append(signum)
+        raise KeyboardInterrupt
+
+    saved = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        try:
+            saved[name] = signal.signal(getattr(signal, name), stop)
+        except (AttributeError, ValueError):  # no such signal here, or not the main thread
+            pass
+    try:
+        yield
+    finally:
+        for name, handler in saved.items():
+            signal.signal(getattr(signal, name), signal.SIG_DFL if handler is None else handler)
 
 
 def _save_traceback(root: Path) -> Path | None:

@@ -1,8 +1,9 @@
 """One report from raw data to published files: validate → process → execute → render → publish.
 
 Nothing is published unless every step succeeded: the notebook runs and renders in a private work
-directory under build/, and the finished files replace the old ones only at the end. A failed run
-leaves reports/ as it was and keeps the partial notebook under build/gagal/ for debugging.
+directory under build/ (which also holds every temporary file of the run), and the finished
+files replace the old ones only at the end, as one set (lkj/publish.py). A failed run leaves
+reports/ as it was and keeps the partial notebook under build/gagal/ for debugging.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from lkj import publish as _publish
 from lkj.errors import LkjError, rel
 from lkj.params import ReportId
+from lkj.publish import publish  # noqa: F401 - pipeline.publish, as rekap and the tests call it
 
 NOTEBOOK = Path("notebooks") / "laporan.ipynb"
 FORMATS = ("html", "pdf", "docx")
@@ -28,6 +30,7 @@ def process(root: Path, rid: ReportId):
     """Validate and compute; write data/processed/… atomically. Returns the Result."""
     from lkj.process import build, write_processed
 
+    _publish.ensure_free(rid.processed_dir(root), _publish.NEED["data/processed"])
     result = build(root, rid)
     write_processed(result, rid.processed_dir(root))
     return result
@@ -69,11 +72,17 @@ def execute(root: Path, rid: ReportId, workdir: Path, engine: str) -> Path:
         run_report(root, rid, workdir, engine, out, commit=git_commit(root),
                    notebook=root / NOTEBOOK)
     except PapermillExecutionError as exc:
+        disk = _publish.problem(exc, root, workdir)  # e.g. a chart that could not be saved
+        if disk:
+            raise disk from None
         raise _notebook_failed(root, rid, out, _step(out, exc.exec_count),
                                _plain(exc.ename, exc.evalue)) from None
     except LkjError:
         raise
     except Exception as exc:  # the notebook machinery itself stopped (kernel died, timeout, …)
+        disk = _publish.problem(exc, root, workdir)
+        if disk:
+            raise disk from None
         raise _notebook_failed(root, rid, out, "menjalankan notebook",
                                _plain(type(exc).__name__, str(exc))) from None
     return out
@@ -175,51 +184,6 @@ def engine_version(engine: str) -> str:
     return f"{engine} ({', '.join(parts)})"
 
 
-def publish(files: dict[str, Path], target_dir: Path) -> dict[str, Path]:
-    """Move finished files into place, all or nothing.
-
-    Every file is first copied next to its destination (same file system), then each replaces
-    the old one atomically (os.replace). The old files are kept aside until all are in place: if
-    any replacement fails, the ones already replaced are put back, so reports/ holds either the
-    complete old set or the complete new one.
-    """
-    target_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target_dir))
-    backup = staging / "lama"
-    backup.mkdir()
-    try:
-        staged = {}
-        for key, src in files.items():
-            dst = staging / Path(src).name
-            shutil.copyfile(src, dst)
-            staged[key] = dst
-        placed: dict[str, Path] = {}
-        done: list[tuple[Path, Path | None]] = []  # (published file, its old version)
-        try:
-            for key, src in staged.items():
-                final = target_dir / src.name
-                old = None
-                if final.exists():
-                    old = backup / src.name
-                    try:
-                        os.link(final, old)
-                    except OSError:
-                        shutil.copy2(final, old)
-                os.replace(src, final)
-                done.append((final, old))
-                placed[key] = final
-        except BaseException:
-            for final, old in reversed(done):
-                if old is not None:
-                    os.replace(old, final)
-                else:
-                    final.unlink(missing_ok=True)
-            raise
-        return placed
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
 # lkj.batch turns this off: there every core already builds a report of its own.
 CHARTS_IN_BACKGROUND = True
 
@@ -259,10 +223,10 @@ def _render_report(root: Path, rid: ReportId, engine: str, formats: tuple[str, .
         raise LkjError(f"Data olahan untuk {rid.label()} belum ada; jalankan dulu "
                        f"'lkj process' atau 'make report'.")
     chosen = render.select_engine(engine)
-    build_root = root / "build"
-    build_root.mkdir(exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=f"{rid.slug}-", dir=build_root))
-    try:
+    # Before the notebook runs: a full disk is said now, not after the work.
+    _publish.ensure_free(root / "build", _publish.NEED["build"])
+    _publish.ensure_free(rid.report_dir(root), _publish.NEED["reports"])
+    with _publish.work_dir(root / "build", f"{rid.slug}-", temp=True) as workdir:
         if helper:
             _ask_for_charts(rid.processed_dir(root).resolve(), workdir / "figures")
         # The notebook's ``engine`` parameter is the label the audit appendix prints, with the
@@ -270,19 +234,24 @@ def _render_report(root: Path, rid: ReportId, engine: str, formats: tuple[str, .
         executed = execute(root, rid, workdir, engine_version(chosen))
         try:
             outputs = render.render(executed, workdir / "out", rid.slug, formats=formats,
-                                    engine=chosen, project_root=root,
+                                    engine=chosen, project_root=root, work_dir=workdir,
                                     images_ready=helper.wait if helper else None)
         except Exception as exc:  # keep what ran, say what failed; reports/ is not touched
+            disk = _publish.problem(exc, root, workdir)
+            if disk:
+                raise disk from None
             failed = _keep_failed(root, rid, executed)
             why = str(exc) if isinstance(exc, LkjError) else _plain(type(exc).__name__, str(exc))
             raise LkjError(
                 f"Laporan {rid.label()} gagal dibuat pada langkah 'render {chosen}': {why}\n"
                 + (f"Notebook yang sudah dijalankan disimpan di {rel(failed, root)}; " if failed
                    else "") + "laporan lama di reports/ tidak diubah.") from None
+        # pandoc does not check all of its writes: had the disk filled up meanwhile, a file
+        # could be cut short without an error. Half the space asked for above is left
+        # unless something filled the disk during the run.
+        _publish.ensure_free(workdir, _publish.NEED["build"] // 2)
         outputs["ipynb"] = executed  # the executed notebook is the audit record
         return publish(outputs, rid.report_dir(root))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _ask_for_charts(processed_dir: Path, figures_dir: Path) -> None:

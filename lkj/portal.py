@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -264,9 +263,8 @@ def render_html(root: Path, now: dt.datetime | None = None) -> str:
 def write(root: Path) -> Path:
     """(Re)generate reports/index.html atomically."""
     root = Path(root)
+    from lkj.publish import write_atomic
+
     target = root / INDEX
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".index.{os.getpid()}.tmp")
-    tmp.write_text(render_html(root), encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    return write_atomic(target, render_html(root))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -336,36 +335,40 @@ def _json_default(value: object):
 
 
 def write_processed(result: Result, folder: Path) -> None:
-    """Write the processed tables atomically: a half-written folder never replaces a good one."""
+    """Write the processed tables atomically: a half-written folder never replaces a good one,
+    and a run killed while replacing it is undone by the next (lkj/publish.py)."""
+    from lkj import publish
+
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        for name in Result.TABLES:
-            frame: pd.DataFrame = getattr(result, name)
-            text = frame.map(_store) if len(frame) else frame.astype(str)
-            text.to_csv(tmp / f"{name}.csv", sep=";", index=False, encoding="utf-8-sig")
-        source = result.meta.pop("logo_sumber", None)
-        if source:
-            name = "logo" + Path(source).suffix.lower()
-            shutil.copyfile(source, tmp / name)
-            result.meta["logo"] = name
-        (tmp / "ringkasan.json").write_text(
-            json.dumps(result.meta, default=_json_default, ensure_ascii=False, indent=2,
-                       sort_keys=True), encoding="utf-8")
-        (tmp / "narasi").mkdir()
-        for key, text in sorted(result.narasi.items()):
-            (tmp / "narasi" / f"{key}.md").write_text(text, encoding="utf-8")
-        old = folder.with_name(f".{folder.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        if folder.exists():
-            os.replace(folder, old)
-        os.replace(tmp, folder)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with publish.locked(folder.parent):
+        publish.recover_dir(folder)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        try:
+            for name in Result.TABLES:
+                frame: pd.DataFrame = getattr(result, name)
+                text = frame.map(_store) if len(frame) else frame.astype(str)
+                text.to_csv(tmp / f"{name}.csv", sep=";", index=False, encoding="utf-8-sig")
+            source = result.meta.pop("logo_sumber", None)
+            if source:
+                name = "logo" + Path(source).suffix.lower()
+                shutil.copyfile(source, tmp / name)
+                result.meta["logo"] = name
+            (tmp / "ringkasan.json").write_text(
+                json.dumps(result.meta, default=_json_default, ensure_ascii=False, indent=2,
+                           sort_keys=True), encoding="utf-8")
+            (tmp / "narasi").mkdir()
+            for key, text in sorted(result.narasi.items()):
+                (tmp / "narasi" / f"{key}.md").write_text(text, encoding="utf-8")
+            publish.replace_dir(tmp, folder)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if exc.filename is None:  # a short write names no file; the folder is known
+                exc.filename = str(tmp)
+            raise
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
 
 def _read_cell(value: str, column: str, table: str):

@@ -20,7 +20,6 @@ import datetime as dt
 import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -482,7 +481,7 @@ def build(root: Path, tw, tahun=None, engine: str = "auto",
     the portal. Returns {format: published path}."""
     from papermill.exceptions import PapermillExecutionError
 
-    from lkj import pipeline, portal, render
+    from lkj import pipeline, portal, publish, render
     from lkj.execute import run_notebook
 
     root = Path(root)
@@ -492,9 +491,7 @@ def build(root: Path, tw, tahun=None, engine: str = "auto",
         raise LkjError(f"Notebook rekap {NOTEBOOK} tidak ditemukan.")
     chosen = render.select_engine(engine)
     name = basename(tahun_n, tw_n)
-    (root / "build").mkdir(exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=root / "build"))
-    try:
+    with publish.work_dir(root / "build", f"{name}-", temp=True) as workdir:
         executed = workdir / f"{name}.ipynb"
         # No root: the notebook finds the project from its working directory under build/
         # (an absolute path would be published in the notebook).
@@ -514,7 +511,5 @@ def build(root: Path, tw, tahun=None, engine: str = "auto",
                                 project_root=root)
         outputs["ipynb"] = executed
         placed = pipeline.publish(outputs, output_dir(root, tahun_n, tw_n))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     portal.write(root)
     return placed

@@ -223,42 +223,7 @@ def test_failing_render_keeps_the_executed_notebook_and_the_old_report(env, monk
 
 # ---- fast: no report build needed --------------------------------------------------------------
 
-@pytest.mark.parametrize("fail_at", [1, 2, 3])
-def test_publish_is_all_or_nothing(tmp_path, monkeypatch, fail_at):
-    target = tmp_path / "reports"
-    target.mkdir()
-    for ext in ("html", "pdf", "ipynb"):
-        (target / f"r.{ext}").write_text(f"lama {ext}")
-    new = tmp_path / "baru"
-    new.mkdir()
-    files = {}
-    for ext in ("html", "pdf", "docx", "ipynb"):
-        (new / f"r.{ext}").write_text(f"baru {ext}")
-        files[ext] = new / f"r.{ext}"
-    before = snapshot(target)
-    real, calls = os.replace, []
-
-    def flaky(src, dst):
-        calls.append(dst)
-        if len(calls) == fail_at:
-            raise OSError("uji: disk penuh")
-        return real(src, dst)
-
-    monkeypatch.setattr(pipeline.os, "replace", flaky)
-    with pytest.raises(OSError):
-        pipeline.publish(files, target)
-    assert snapshot(target) == before  # the whole old set, nothing new, no staging left
-
-
-def test_publish_replaces_every_file(tmp_path):
-    target, new = tmp_path / "reports", tmp_path / "baru"
-    target.mkdir(), new.mkdir()
-    (target / "r.html").write_text("lama")
-    (new / "r.html").write_text("baru")
-    (new / "r.pdf").write_text("baru pdf")
-    placed = pipeline.publish({"html": new / "r.html", "pdf": new / "r.pdf"}, target)
-    assert {p.name for p in target.iterdir()} == {"r.html", "r.pdf"}
-    assert placed["html"].read_text() == "baru" and placed["pdf"].read_text() == "baru pdf"
+# publish itself (all or nothing, crash points, signals): tests/test_publish.py
 
 
 def test_unexpected_error_is_a_message_and_the_details_go_to_a_file(project, monkeypatch, capsys):

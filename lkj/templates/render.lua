@@ -32,8 +32,8 @@ end
 
 local function write_file(path, text)
   local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
+  assert(f:write(text)) -- a full disk must stop pandoc, not leave a shorter file
+  assert(f:close())
 end
 
 local function say(...)
