@@ -108,9 +108,10 @@ def tercapai(value: Fraction | None) -> bool:
 
 
 def average(values: list[Fraction | None]) -> Fraction | None:
-    """Mean of the computable capaian (the overall achievement of a unit)."""
+    """Mean of the computable capaian as printed (the overall achievement of a unit): a reader
+    who adds up the printed capaian and divides gets the printed mean."""
     known = [v for v in values if v is not None]
-    return sum(known, Fraction(0)) / len(known) if known else None
+    return sum((shown(v) for v in known), Fraction(0)) / len(known) if known else None
 
 
 # Efficiency (Permenpan RB 53/2014 asks for it but prescribes no formula): the gap between

@@ -121,7 +121,8 @@ T = {
     "standar_nasional": (
         "Standar nasional untuk indikator *{{ indikator|md }}* adalah {{ standar }}"
         "{% if dasar %} ({{ dasar }}){% endif %}; realisasi sampai dengan {{ periode }} "
-        "({{ realisasi }}) {{ posisi }} standar tersebut."),
+        "({{ realisasi }}) {% if memenuhi %}memenuhi{% else %}belum memenuhi{% endif %} standar "
+        "tersebut."),
     "standar_tidak_ada": (
         "Untuk indikator {{ daftar }} tidak ada standar nasional yang ditetapkan, sehingga "
         "perbandingan dengan standar nasional tidak dapat disajikan."),
@@ -193,10 +194,17 @@ def capaian_sentence(row, tahun: int, tw: int) -> str:
         target_tahunan=F.value_with_unit(row.target, row.satuan))
 
 
+# What is counted when the data names no labels (the village documents are lkj's own count).
+LABELS = {"dokumen_desa": ("dokumen tepat waktu", "dokumen yang dinilai"),
+          "daftar_kegiatan": ("aktivitas yang ditindaklanjuti", "aktivitas")}
+
+
 def komponen_sentence(row) -> str:
+    default = LABELS.get(row.cara_hitung, ("", ""))
     return render("komponen", pembilang=F.number(row.pembilang, 0),
-                  penyebut=F.number(row.penyebut, 0), label_pembilang=row.label_pembilang,
-                  label_penyebut=row.label_penyebut,
+                  penyebut=F.number(row.penyebut, 0),
+                  label_pembilang=row.label_pembilang or default[0],
+                  label_penyebut=row.label_penyebut or default[1],
                   realisasi=F.value_with_unit(row.realisasi, row.satuan))
 
 

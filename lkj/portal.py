@@ -92,7 +92,7 @@ def _load_processed(root: Path, e: Entri) -> None:
     e.tanggal = dt.date.fromisoformat(str(tgl)) if tgl else None
     e.warnings = len(meta.get("warnings") or [])
     for row in indikator.itertuples():
-        e.indikator.append({"id": row.indikator_id, "nama": row.indikator,
+        e.indikator.append({"id": row.indikator_id, "no": row.no, "nama": row.indikator,
                             "capaian": row.capaian, "kategori": row.kategori})
 
 
@@ -168,6 +168,7 @@ font-size:.8rem;white-space:nowrap}
 padding:0 .3rem;font-size:.75rem;margin-left:.3rem}
 .ok{color:#1a7f37;font-weight:bold}.late{color:#c62828;font-weight:bold}.muted{color:#57606a}
 .fail{color:#c62828}.legend .chip{margin-right:.5rem}
+.ind{font-size:.85rem;line-height:1.3;margin:.1rem 0}
 a{color:#0b57d0}nav a{margin-right:.8rem}
 """
 
@@ -183,9 +184,11 @@ def _row(root: Path, e: Entri, colours: dict[str, str]) -> str:
     name = esc(e.nama) + ('<span class="tag">data contoh/sintetis</span>'
                           if e.sintetis and kabupaten.SYNTH_LABEL not in e.nama else "")
     unit = "Camat" if e.rid.unit == "camat" else esc(e.jabatan or e.rid.unit)
-    chips = " ".join(_chip(f"{i['id']} {F.percent(i['capaian'])}",
-                           f"{i['nama']} — {i['kategori']}", i["kategori"], colours)
-                     for i in e.indikator) or '<span class="muted">–</span>'
+    # The indicator's name is printed, not only in a tooltip (a phone has no hover), numbered
+    # as in the report's tables: "IK-01" means another indicator in every kecamatan.
+    chips = "".join(f'<div class="ind">{_chip(F.percent(i["capaian"]), i["kategori"], i["kategori"], colours)}'
+                    f' {esc(str(i["no"]))}. {esc(i["nama"])}</div>'
+                    for i in e.indikator) or '<span class="muted">–</span>'
     if e.persen_anggaran is not None:
         serapan = (f"{F.percent(e.persen_anggaran)}<br><span class=\"muted\">Rp{F.rupiah(e.realisasi)}"
                    f" dari Rp{F.rupiah(e.pagu)}</span>")

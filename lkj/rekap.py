@@ -28,14 +28,16 @@ import yaml
 
 from lkj import anggaran as A
 from lkj import formatting as F
-from lkj import holidays, kabupaten
+from lkj import holidays, kabupaten, kinerja
 from lkj.errors import LkjError, ValidationError, rel
 from lkj.params import ReportId, parse_tahun, parse_tw
 
 NOTEBOOK = Path("notebooks") / "rekap.ipynb"
-SECTIONS = ("metadata", "sampul", "ringkasan", "capaian", "anggaran", "ketepatan", "peringatan",
-            "lampiran")
+SECTIONS = ("metadata", "sampul", "ringkasan", "capaian", "anggaran", "ketepatan", "kepatuhan",
+            "peringatan", "lampiran")
 FORMATS = ("html", "pdf")
+BELUM_MASUK = "belum masuk"        # no data folder for the quarter: the report was not sent
+BELUM_DIINPUT = "belum diinput"    # a folder from `lkj init` whose data is not entered yet
 
 
 def indikator_key(nama: str) -> str:
@@ -55,6 +57,7 @@ class Unit:
     warnings: list[str] = field(default_factory=list)
     ketepatan: holidays.Ketepatan | None = None
     laporan_ada: bool = False
+    belum_diinput: bool = False       # invalid because the quarter's templates are not filled in
 
 
 def collect(root: Path, tahun: int, tw: int) -> list[Unit]:
@@ -71,6 +74,11 @@ def collect(root: Path, tahun: int, tw: int) -> list[Unit]:
                 u.result = build(root, rid)
             except ValidationError as exc:
                 u.error, u.n_errors = str(exc.problems[0]), len(exc.problems)
+                # `lkj init` leaves CONTOH rows and empty cells to fill: not yet entered, rather
+                # than wrong.
+                u.belum_diinput = any("CONTOH" in str(p) or "belum diisi" in p.message
+                                      or "wajib diisi tetapi kosong" in p.message
+                                      for p in exc.problems)
             except LkjError as exc:
                 u.error, u.n_errors = str(exc), 1
             if u.result is not None:
@@ -141,7 +149,9 @@ class Rekap:
         groups: dict[str, dict] = {}
         for u in self.camat:
             for r in u.result.indikator.itertuples():
-                g = groups.setdefault(indikator_key(r.indikator),
+                # the IKU code the data may declare; otherwise the name
+                key = f"iku:{r.kode_iku}" if getattr(r, "kode_iku", "") else indikator_key(r.indikator)
+                g = groups.setdefault(key,
                                       {"nama": r.indikator, "satuan": r.satuan, "rows": []})
                 g["rows"].append((u, r))
         shared = [g for g in groups.values() if len({u.rid.kec for u, _ in g["rows"]}) >= 2]
@@ -179,12 +189,12 @@ class Rekap:
         for slug in slugs:
             units = by_kec.get(slug)
             if not units:
-                rows.append({"nama": kabupaten.nama(slug), "unit": "–", "status": "tidak ada data",
+                rows.append({"nama": kabupaten.nama(slug), "unit": "–", "status": BELUM_MASUK,
                              "laporan": "–", "tanggal": None, "ketepatan": "–"})
                 continue
             for u in units:
                 if u.result is None:
-                    status = "data tidak valid"
+                    status = BELUM_DIINPUT if u.belum_diinput else "data tidak valid"
                 else:
                     status = "valid" + (f", {len(u.warnings)} peringatan" if u.warnings else "")
                 k = u.ketepatan
@@ -238,7 +248,8 @@ class Rekap:
         valid = [u for u in self.units if u.result is not None]
         late = [u for u in valid if u.ketepatan and u.ketepatan.tepat_waktu is False]
         on_time = [u for u in valid if u.ketepatan and u.ketepatan.tepat_waktu]
-        missing = [r for r in rows if r["status"] == "tidak ada data"]
+        missing = [r for r in rows if r["status"] == BELUM_MASUK]
+        not_entered = [u for u in self.units if u.result is None and u.belum_diinput]
         invalid = [u for u in self.units if u.result is None]
         batas = F.tanggal(self.batas.tanggal)
         lines = [
@@ -248,13 +259,14 @@ class Rekap:
             f"{len(kec_data & set(kabupaten.KECAMATAN))} dari {total} kecamatan"
             + (f" (ditambah {len(kec_data - set(kabupaten.KECAMATAN))} folder lain)"
                if kec_data - set(kabupaten.KECAMATAN) else "")
-            + f", seluruhnya {len(self.units)} laporan (Camat dan Kasi).\n",
+            + f", seluruhnya {len(self.units)} laporan ({self._counts()}).\n",
             f"- Batas waktu laporan {self.periode}: **{batas}** (5 hari kerja setelah akhir "
             "triwulan).",
             f"- Laporan dengan data valid: {len(valid)}; tepat waktu: {len(on_time)}; "
             f"terlambat: {len(late)}.",
-            f"- Data tidak valid (laporan tidak dapat dibuat): {len(invalid)}.",
-            f"- Kecamatan tanpa data triwulan ini: {len(missing)}.\n"]
+            f"- Data belum diinput (folder sudah disiapkan): {len(not_entered)}; data tidak "
+            f"valid: {len(invalid) - len(not_entered)} (laporan tidak dapat dibuat).",
+            f"- Kecamatan yang laporannya belum masuk: {len(missing)}.\n"]
         if not self.batas.lengkap:
             lines.append(f"Catatan: daftar hari libur untuk tahun "
                          f"{', '.join(map(str, self.batas.tahun_tanpa_data))} belum ada di "
@@ -282,7 +294,7 @@ class Rekap:
             parts.append(F.md_table(
                 ["Peringkat", "Kecamatan", "Target", f"Realisasi s.d. TW {F.roman(self.tw)}",
                  "Capaian", "Kategori"], rows, "llrrrl",
-                f"{self._number('Tabel')} Peringkat capaian: {F.md(g['nama'])}",
+                f"{self._number('Tabel')} Peringkat capaian: {g['nama']}",
                 f"tbl-capaian-{i}"))
             parts.append(self._figure(_ranking_chart([(u.nama, r.capaian, r.kategori)
                                                       for u, r in g["rows"]], charts),
@@ -352,7 +364,7 @@ class Rekap:
                          "adalah serapan gabungan seluruh kecamatan (jumlah realisasi ÷ jumlah "
                          "pagu). Tanda – berarti kecamatan itu tidak memiliki program tersebut. "
                          "Program:\n")
-            parts.append("\n".join(f"- {F.md(k)}: {F.md(F.judul(u))}" for k, u in programs) + "\n")
+            parts.append("\n".join(f"- {F.md(k)}: {F.md(u)}" for k, u in programs) + "\n")
             parts.append(F.md_table(["Kecamatan", *[F.md(k) for k, _ in programs]], rows,
                                     "l" + "r" * len(programs),
                                     f"{self._number('Tabel')} Serapan anggaran per program dan "
@@ -364,7 +376,7 @@ class Rekap:
         table = [[str(i), F.md(r["nama"]), F.md(r["unit"]), F.md(r["status"]), r["laporan"],
                   F.tanggal(r["tanggal"]) if r["tanggal"] else "–", F.md(r["ketepatan"])]
                  for i, r in enumerate(rows, 1)]
-        missing = [r["nama"] for r in rows if r["status"] == "tidak ada data"]
+        missing = [r["nama"] for r in rows if r["status"] == BELUM_MASUK]
         late = [r for r in rows if str(r["ketepatan"]).startswith("terlambat")]
         parts = ["::: {.pagebreak}\n:::\n", "# KETEPATAN DAN KELENGKAPAN LAPORAN {.unnumbered}\n",
                  f"Batas waktu laporan {self.periode} adalah **{F.tanggal(self.batas.tanggal)}**: "
@@ -375,11 +387,104 @@ class Rekap:
                              "Ketepatan"], table, "lllllrl",
                             f"{self._number('Tabel')} Status laporan {self.periode}",
                             "tbl-status")]
-        parts.append(f"**Belum ada data ({len(missing)}):** "
+        parts.append(f"**Belum masuk ({len(missing)}):** "
                      + (", ".join(F.md(n) for n in missing) if missing else "tidak ada") + ".\n")
         parts.append(f"**Terlambat ({len(late)}):** "
                      + ("; ".join(f"{F.md(r['nama'])} ({F.md(r['unit'])}, {F.md(r['ketepatan'])})"
                                   for r in late) if late else "tidak ada") + ".\n")
+        return "\n".join(parts)
+
+    def _counts(self) -> str:
+        camat = sum(u.rid.unit == "camat" for u in self.units)
+        kasi = len(self.units) - camat
+        return " dan ".join(t for t in ((f"{camat} Camat" if camat else ""),
+                                        (f"{kasi} Kasi" if kasi else "")) if t) or "tidak ada"
+
+    def compliance_rows(self) -> list[dict]:
+        """What Bagian Organisasi checks in each valid report, one row per report."""
+        out = []
+        for u in (u for u in self.units if u.result is not None):
+            r, ind = u.result, u.result.indikator
+            quarter = ind["target_periode_triwulan"].map(bool) if len(ind) else ind.iloc[0:0]
+            tot = r.meta["ringkasan"]
+            cover = A.persen(int(tot["pagu"]) - int(tot.get("pagu_tanpa_indikator") or 0),
+                             int(tot["pagu"]))
+            signed = u.ketepatan.tanggal if u.ketepatan else None
+            end = dt.date.fromisoformat(r.meta["periode_akhir"])
+            tanpa = sum(1 for x in ind.itertuples()
+                        if x.cara_hitung == "nilai_langsung" and not getattr(x, "sumber_nilai", ""))
+            out.append({
+                "unit": u, "pk": len(ind),
+                "target_tw": ("semua" if len(quarter) and quarter.all() else
+                              "sebagian" if quarter.any() else "tidak ada"),
+                "riwayat": "ada" if len(r.riwayat) else "tidak ada",
+                "renstra": "ada" if ind["target_renstra"].notna().any() else "tidak ada",
+                "cakupan": cover, "tanggapan": "diisi" if len(r.tanggapan_atasan) else "kosong",
+                "sesudah_periode": ("ya" if signed and signed > end else
+                                    "tidak" if signed else "–"),
+                "tepat": (u.ketepatan.label if u.ketepatan else "–"),
+                "tanpa_sumber": tanpa})
+        return out
+
+    def _kepatuhan(self) -> str:
+        rows = self.compliance_rows()
+        parts = ["::: {.pagebreak}\n:::\n", "# KEPATUHAN LAPORAN {.unnumbered}\n",
+                 "Untuk setiap laporan dengan data valid: jumlah indikator Perjanjian Kinerja, "
+                 "apakah target triwulan ditetapkan, apakah ada data tahun-tahun sebelumnya "
+                 "(riwayat) dan target Renstra untuk pembanding, berapa persen pagu yang "
+                 "dikaitkan dengan indikator (cakupan analisis efisiensi), apakah tanggapan "
+                 "atasan langsung diisi, apakah laporan ditandatangani sesudah akhir periode dan "
+                 "tepat waktu, dan berapa realisasi yang dilaporkan langsung tanpa sumber.\n"]
+        table = [[u["unit"].nama, "Camat" if u["unit"].rid.unit == "camat" else u["unit"].rid.unit,
+                  str(u["pk"]), u["target_tw"], u["riwayat"], u["renstra"], F.percent(u["cakupan"]),
+                  u["tanggapan"], u["sesudah_periode"], u["tepat"], str(u["tanpa_sumber"])]
+                 for u in rows]
+        if table:
+            parts.append(F.md_table(["Kecamatan", "Unit", "Indikator PK", "Target TW",
+                                     "Riwayat", "Renstra", "Cakupan anggaran", "Tanggapan atasan",
+                                     "Ditandatangani sesudah periode", "Ketepatan",
+                                     "Realisasi tanpa sumber"], table, "llrlllrllll",
+                                    f"{self._number('Tabel')} Kepatuhan laporan {self.periode}",
+                                    "tbl-kepatuhan"))
+        trend = []
+        for u in sorted(self.camat, key=lambda u: u.nama):
+            tri = u.result.triwulan
+            before = tri[tri["tw"].map(int) == self.tw - 1] if len(tri) else tri
+            cap_before = (kinerja.average(list(before["capaian"])) if len(before) else None)
+            ser_before = before["serapan"].iloc[0] if len(before) else None
+            r = u.result.meta["ringkasan"]
+            trend.append([u.nama, F.percent(cap_before), F.percent(r["capaian_rata_rata"]),
+                          F.percent(ser_before), F.percent(r["persen_anggaran"])])
+        if trend and self.tw > 1:
+            parts.append("## Dibandingkan dengan triwulan sebelumnya {.unnumbered}\n")
+            parts.append(F.md_table(["Kecamatan", f"Capaian rata-rata TW {F.roman(self.tw - 1)}",
+                                     f"Capaian rata-rata TW {F.roman(self.tw)}",
+                                     f"Serapan TW {F.roman(self.tw - 1)}",
+                                     f"Serapan TW {F.roman(self.tw)}"], trend, "lrrrr",
+                                    f"{self._number('Tabel')} Capaian dan serapan dibandingkan "
+                                    f"dengan {F.triwulan(self.tw - 1)}", "tbl-triwulan-lalu"))
+            parts.append("Tanda – berarti data triwulan sebelumnya belum ada atau tidak valid.\n")
+        low = []
+        for u in sorted(self.camat, key=lambda u: u.nama):
+            ang, tot = u.result.anggaran, u.result.meta["ringkasan"]
+            parents = {A.parent(k) for k in ang["kode"]}
+            leaves = ang[~ang["kode"].isin(parents)]
+            ambang = tot.get("ambang_serapan") or kinerja.ambang_serapan(self.tw)
+            below = leaves[[bool(p) and (x or 0) < ambang for p, x in
+                            zip(leaves["pagu"], leaves["persen"])]]
+            low.append([u.nama, str(len(leaves)), str(len(below)),
+                        str(int((below["realisasi"] == 0).sum())),
+                        F.rupiah(int(below["pagu"].sum()))])
+        if low:
+            parts.append("## Anggaran yang belum terserap {.unnumbered}\n")
+            parts.append(f"Baris anggaran paling rinci (sub kegiatan) yang menyerap kurang dari "
+                         f"{F.percent(kinerja.ambang_serapan(self.tw))} paginya sampai dengan "
+                         f"{self.periode} (separuh dari bagian tahun yang telah berjalan), "
+                         "termasuk yang belum terealisasi sama sekali.\n")
+            parts.append(F.md_table(["Kecamatan", "Baris anggaran", "Serapan rendah", "Rp0",
+                                     "Pagu serapan rendah (Rp)"], low, "lrrrr",
+                                    f"{self._number('Tabel')} Anggaran dengan serapan rendah "
+                                    f"{self.periode}", "tbl-serapan-rendah"))
         return "\n".join(parts)
 
     def _peringatan(self) -> str:

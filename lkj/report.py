@@ -309,6 +309,7 @@ class Laporan:
                                     persen=tot["persen_anggaran"], sisa=tot["sisa"])
         prog = A.programs(self.r.anggaran)
         linked = ind[ind["kode_anggaran"].map(bool)] if "kode_anggaran" in ind else ind.iloc[0:0]
+        no = dict(zip(ind["indikator_id"], ind["no"]))  # sentences use the tables' numbering
         return {
             "laporan": laporan,
             "narasi": {k: self._narasi(k) for k in self.r.narasi},
@@ -318,8 +319,10 @@ class Laporan:
                     "efisiensi": bool(len(linked)), "gambar_riwayat": "riwayat" in self.figures,
                     "gambar_triwulan": "triwulan" in self.figures},
             "aturan_efisiensi": kinerja.ATURAN_EFISIENSI,
-            "daftar_program": F.Markup("\n".join(f"{i}. {F.md(F.judul(p.uraian))}"
+            # names as the data writes them (no title case: acronyms and spelling stay)
+            "daftar_program": F.Markup("\n".join(f"{i}. {F.md(p.uraian)}"
                                                  for i, p in enumerate(prog.itertuples(), 1))),
+            "penghambat": self._hindering(),
             "tanggapan": self._tanggapan(),
             "jejak": self._audit(),
             "kalimat": {
@@ -330,6 +333,18 @@ class Laporan:
                 "pk_memuat": N.render("pk_memuat", unit=self.unit_nama, tahun=self.tahun,
                                       n=len(ind)),
                 "program_pagu": N.render("program_pagu", n=len(prog), pagu=tot["pagu"]),
+                "dasar_target": self._basis_sentence(),
+                "standar": self._standard_sentences(),
+                "cakupan": N.render(
+                    "cakupan_anggaran", terkait=tot["pagu"] - tot["pagu_tanpa_indikator"],
+                    persen_terkait=A.persen(tot["pagu"] - tot["pagu_tanpa_indikator"], tot["pagu"]),
+                    bebas=tot["pagu_tanpa_indikator"], persen_bebas=tot["persen_tanpa_indikator"],
+                    program=F.Markup(", ".join(f"{F.md(p['kode'])} {F.md(p['uraian'])}"
+                                               for p in tot["program_tanpa_indikator"]))),
+                "ganda": [N.render("anggaran_ganda", kode=g["kode"], uraian=g["uraian"],
+                                   n=len(g["indikator"]), indikator="nomor " + ", ".join(
+                                       str(no[i]) for i in g["indikator"]))
+                          for g in tot["anggaran_ganda"]],
                 "rumus_capaian": " ".join(
                     f"Untuk indikator yang {'makin tinggi makin baik' if p == kinerja.NAIK else 'makin rendah makin baik'}: "
                     f"{kinerja.RUMUS_CAPAIAN[p]}." for p in sorted(set(ind["polaritas"]))),
@@ -377,6 +392,52 @@ class Laporan:
                 "aturan_dokumen": aturan}
 
     # ---- sentences ----------------------------------------------------------------------
+    def _basis_sentence(self) -> str:
+        ind = self.r.indikator
+        quarter = ind["target_periode_triwulan"].map(bool)
+        return N.render("dasar_target", semua=bool(quarter.all()), tidak_ada=not quarter.any(),
+                        triwulan=F.triwulan(self.tw), tahun=self.tahun,
+                        dengan=", ".join(ind[quarter]["indikator_id"]),
+                        tanpa=", ".join(ind[~quarter]["indikator_id"]))
+
+    def _standard_sentences(self) -> list[str]:
+        """Permenpan 53/2014 Bab III.A (4): comparison with a national standard, or that there
+        is none."""
+        out, without = [], []
+        for r in self.r.indikator.itertuples():
+            if r.standar_nasional is None or r.realisasi is None:
+                without.append(r.indikator)
+                continue
+            now, std = kinerja.shown(r.realisasi), kinerja.frac(r.standar_nasional)
+            out.append(N.render("standar_nasional", indikator=r.indikator,
+                                standar=F.value_with_unit(r.standar_nasional, r.satuan),
+                                dasar=r.dasar_standar, periode=self.periode,
+                                realisasi=F.value_with_unit(r.realisasi, r.satuan),
+                                memenuhi=now >= std if r.polaritas == kinerja.NAIK else now <= std))
+        if without:
+            out.append(N.render("standar_tidak_ada", daftar=F.Markup(", ".join(
+                f"*{F.md(n)}*" for n in without))))
+        return out
+
+    def _leaves(self):
+        ang = self.r.anggaran
+        parents = {A.parent(k) for k in ang["kode"]}
+        return ang[~ang["kode"].isin(parents)]
+
+    def _hindering(self) -> dict:
+        """Permenpan 53/2014 Bab III.A (7): the budget lines that hold the result back — below
+        half of the share of the year gone by, Rp0 included."""
+        tot = self.meta["ringkasan"]
+        ambang = tot["ambang_serapan"]
+        leaves = self._leaves()
+        low = [r for r in leaves.itertuples() if r.pagu and (r.persen or 0) < ambang]
+        kinds = {A.LEVEL_LABEL[lv].lower() for lv in leaves["level"]}
+        jenis = kinds.pop() if len(kinds) == 1 else "sub kegiatan/kegiatan/program"
+        return {"ada": bool(low), "rows": low,
+                "kalimat": N.render("penghambat", periode=self.periode, n=len(low),
+                                    semua=len(leaves), jenis=jenis, ambang=ambang,
+                                    nol=sum(1 for r in low if not r.realisasi))}
+
     def _pegawai_sentence(self) -> str:
         peg = self.r.pegawai
         if not len(peg):
@@ -542,15 +603,25 @@ class Laporan:
 
     def _t_capaian(self, bab: int) -> str:
         ind = self.r.indikator
-        rows = [[str(r.no), r.sasaran, r.indikator, F.value_with_unit(r.target_periode, r.satuan),
-                 F.value_with_unit(r.realisasi, r.satuan), F.percent(r.capaian), r.kategori]
-                for r in ind.itertuples()]
-        target = (f"Target TW {F.roman(self.tw)}" if ind["target_periode_triwulan"].map(bool).any()
-                  else f"Target {self.tahun}")
-        return F.md_table(["No", "Sasaran", "Indikator Sasaran", target,
-                           f"Realisasi s.d. TW {F.roman(self.tw)}", "Capaian", "Kategori"], rows,
-                          "lllrrrl", *self._caption(bab, "tbl-capaian", f"Capaian Indikator "
-                                                                        f"Kinerja {self.periode}"))
+        quarter = bool(ind["target_periode_triwulan"].map(bool).any())
+        tw = F.roman(self.tw)
+        rows = []
+        for r in ind.itertuples():
+            row = [str(r.no), r.sasaran, r.indikator, F.value_with_unit(r.target_periode, r.satuan)]
+            if quarter:  # the quarter's target judges; the year's stands beside it
+                row.append(F.value_with_unit(r.target, r.satuan))
+            row += [F.value_with_unit(r.realisasi, r.satuan), F.percent(r.capaian)]
+            if quarter:
+                row.append(F.percent(r.capaian_tahunan))
+            rows.append(row + [r.kategori])
+        head = (["No", "Sasaran", "Indikator Sasaran", f"Target TW {tw}", f"Target {self.tahun}",
+                 f"Realisasi s.d. TW {tw}", f"Capaian thd Target TW {tw}",
+                 f"Capaian thd Target {self.tahun}", "Kategori"] if quarter else
+                ["No", "Sasaran", "Indikator Sasaran", f"Target {self.tahun}",
+                 f"Realisasi s.d. TW {tw}", "Capaian", "Kategori"])
+        return F.md_table(head, rows, "lllrrrrrl" if quarter else "lllrrrl",
+                          *self._caption(bab, "tbl-capaian", f"Capaian Indikator Kinerja "
+                                                             f"{self.periode}"))
 
     def _t_kegiatan(self, bab: int, indikator_id: str) -> str:
         keg = self.r.kegiatan[self.r.kegiatan["indikator_id"] == indikator_id]
@@ -653,6 +724,43 @@ class Laporan:
                           *self._caption(bab, "tbl-efisiensi", f"Capaian Kinerja dan Serapan "
                                                                f"Anggaran (Cost per Outcome) "
                                                                f"{self.periode}"))
+
+    def _t_penghambat(self, bab: int) -> str:
+        rows = [[r.kode, r.uraian, F.rupiah(r.pagu), F.rupiah(r.realisasi), F.percent(r.persen)]
+                for r in self._context["penghambat"]["rows"]]
+        return F.md_table(["Kode", "Uraian", "Pagu (Rp)", "Realisasi (Rp)", "Serapan"], rows,
+                          "llrrr", *self._caption(bab, "tbl-penghambat", f"Anggaran dengan "
+                                                                         f"Serapan Rendah "
+                                                                         f"{self.periode}"))
+
+    def _t_efisiensi_program(self, bab: int) -> str:
+        """Cost per outcome per program (seed 002): every program, each rupiah once; the
+        indicators it supports and their capaian."""
+        from lkj.validation import split_kode_anggaran
+
+        ind = self.r.indikator
+        tot = self.meta["ringkasan"]
+        rows = []
+        for p in A.programs(self.r.anggaran).itertuples():
+            linked = [r for r in ind.itertuples()
+                      if any(A.sort_key(k)[:3] == A.sort_key(p.kode)
+                             for k in split_kode_anggaran(r.kode_anggaran))]
+            cap = kinerja.average([r.capaian for r in linked])
+            gap, label = (kinerja.efisiensi(cap, p.persen) if linked
+                          else (None, "tidak dikaitkan dengan indikator"))
+            rows.append([p.kode, p.uraian, F.rupiah(p.pagu), F.rupiah(p.realisasi),
+                         F.percent(p.persen), ", ".join(str(r.no) for r in linked) or "–",
+                         F.percent(cap), ("+" if gap is not None and gap > 0 else "")
+                         + F.number(gap) if gap is not None else "–", label])
+        rows.append(["", "JUMLAH", F.rupiah(tot["pagu"]), F.rupiah(tot["realisasi_anggaran"]),
+                     F.percent(tot["persen_anggaran"]), "", "", "", ""])
+        return F.md_table(["Kode", "Program", "Pagu (Rp)", "Realisasi (Rp)", "Serapan",
+                           "Indikator (No)", "Capaian", "Selisih (poin)", "Efisiensi"], rows,
+                          "llrrrcrrl",
+                          *self._caption(bab, "tbl-efisiensi-program", f"Capaian Kinerja dan "
+                                                                       f"Serapan Anggaran per "
+                                                                       f"Program {self.periode}"),
+                          {len(rows) - 1})
 
     def _t_anggaran(self, bab: int) -> str:
         tot = self.meta["ringkasan"]

@@ -268,6 +268,9 @@ def plan(root: Path, rid: ReportId) -> Rencana:
                                     "kumulatif) dan perbarui statusnya",
                         "dokumen_desa": f"{name}.csv: isi tanggal dokumen yang ditetapkan/"
                                         f"disampaikan s.d. akhir TW{rid.tw}",
+                        "perjanjian_kinerja": f"{name}.csv: isi target_tw{rid.tw} (target "
+                                              "triwulan dari rencana aksi) setiap indikator, "
+                                              "bila belum ada",
                         "pegawai": f"{name}.csv: periksa jumlah pegawai",
                         "pejabat": f"{name}.csv: periksa penandatangan"}.get(name)
                 items.append(Berkas(name, raw, header, rows, copy_from=copy,
@@ -276,7 +279,10 @@ def plan(root: Path, rid: ReportId) -> Rencana:
             ex = examples.get(name, {})
             items.append(Berkas(name, raw, cols, [[ex.get(c, "") for c in cols]],
                                 asal="templat (1 baris contoh)",
-                                isian=[f"{name}.csv: ganti baris CONTOH dengan data sebenarnya"]))
+                                isian=[f"{name}.csv: ganti baris CONTOH dengan data sebenarnya"
+                                       + (", termasuk target_tw1–target_tw4 (target setiap "
+                                          "triwulan dari rencana aksi)"
+                                          if name == "perjanjian_kinerja" else "")]))
             if name == "perjanjian_kinerja":
                 pk_rows = [dict(ex)]
         elif name in REQUIRED:

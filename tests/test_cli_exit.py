@@ -21,7 +21,9 @@ def _lkj(*args, cwd=ROOT):
 def test_a_good_check_prints_everything_and_exits_0():
     proc = _lkj("check", "--kec", "candipuro", "--tw", "2", "--tahun", "2023")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.rstrip().splitlines()[-1].startswith("OK: data candipuro 2023 TW2")
+    lines = proc.stdout.rstrip().splitlines()
+    assert any(line.startswith("OK: data candipuro 2023 TW2") for line in lines)
+    assert lines[-1].strip() == "(peringatan juga dicantumkan di lampiran jejak audit laporan)"
 
 
 def test_bad_input_keeps_its_exit_code_and_message(tmp_path):

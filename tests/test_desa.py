@@ -50,5 +50,9 @@ def test_date_after_the_quarter_is_not_yet_known_to_that_report():
     assert s.label == desa.BELUM_JATUH_TEMPO
 
 
-def test_deadline_day_at_quarter_end_is_not_yet_late():
-    assert desa.status(None, D(2023, 3, 31), D(2023, 3, 31)).label == desa.BELUM_JATUH_TEMPO
+def test_a_deadline_on_the_last_day_of_the_quarter_has_passed_at_its_end():
+    """At Triwulan III a RKPDesa due 30 September and set 2 Oktober was not set on time: the
+    report of 30 September says so, never "belum jatuh tempo"."""
+    s = desa.status(D(2023, 10, 2), D(2023, 9, 30), D(2023, 9, 30))
+    assert s.label == desa.BELUM_DITETAPKAN == "belum ditetapkan pada batas waktu"
+    assert desa.status(None, D(2023, 3, 31), D(2023, 3, 31)).label == desa.BELUM_DITETAPKAN

@@ -86,10 +86,11 @@ def test_rekap_lists_missing_late_and_invalid_reports(rekap):
     text = _text(rekap / f"{NAME}.html")
     present = {"candipuro", "pasirian", "tempeh", "klakah"}
     missing = [k.nama for slug, k in kabupaten.KECAMATAN.items() if slug not in present]
-    m = re.search(r"Belum ada data \((\d+)\): (.*?)\.", text)
+    m = re.search(r"Belum masuk \((\d+)\): (.*?)\.", text)
     assert m and int(m.group(1)) == 17 and m.group(2).split(", ") == missing
     assert "7 Juli 2023" in text
-    assert re.search(r"Candipuro Camat valid ada 23 Agustus 2023 terlambat 31 hari kerja", text)
+    assert re.search(r"Candipuro Camat valid, \d+ peringatan ada 23 Agustus 2023 terlambat 31 "
+                     r"hari kerja", text)
     assert "Klakah (data contoh/sintetis) Camat data tidak valid" in text
     assert "Data tidak valid, laporan tidak dapat dibuat: data/raw/klakah/2023/camat/tw2/anggaran.csv, " \
            "baris 3, kolom 'pagu': bukan angka yang sah (nilai: 'dua juta')" in text
@@ -112,3 +113,34 @@ def test_exploration_notebook_runs_on_the_sample(kab, tmp_path, monkeypatch):
                        tmp_path)
     shown = out.read_text(encoding="utf-8")
     assert "60,00%" in shown and "53,89%" in shown   # capaian IK-01 and the budget of seed 000
+
+
+@pytest.mark.slow
+def test_rekap_counts_camat_and_kasi_reports_as_they_are(rekap):
+    text = _text(rekap / f"{NAME}.html")
+    # four kecamatan folders for TW II 2023, all Camat: not "(Camat dan Kasi)"
+    assert re.search(r"seluruhnya 4 laporan \(4 Camat\)", text)
+
+
+@pytest.mark.slow
+def test_rekap_has_a_compliance_row_per_report_with_what_bagian_organisasi_checks(rekap):
+    text = _text(rekap / f"{NAME}.html")
+    assert "KEPATUHAN LAPORAN" in text
+    # Candipuro (seed 000): 2 indicators, no quarter targets, riwayat and Renstra present,
+    # 100 − 73,09 = 26,91% of the pagu linked, no tanggapan, signed after the period but late
+    assert re.search(r"Candipuro Camat 2 tidak ada ada ada 26,91% kosong ya terlambat 31 hari "
+                     r"kerja 0", text)
+    assert "Anggaran yang belum terserap" in text
+
+
+def test_a_folder_prepared_by_init_is_not_yet_entered_and_a_missing_one_not_yet_sent(tmp_path):
+    from conftest import copy_project
+    from lkj import scaffold
+    from lkj.rekap import BELUM_DIINPUT, BELUM_MASUK, Rekap
+
+    root = copy_project(tmp_path)
+    scaffold.init(root, "candipuro", 2023, 3)
+    r = Rekap(root, 2023, 3)
+    status = {row["nama"]: row["status"] for row in r.status_rows()}
+    assert status["Candipuro"] == BELUM_DIINPUT
+    assert status["Senduro"] == BELUM_MASUK

@@ -1,0 +1,150 @@
+"""Every sentence that states arithmetic can be checked from the figures it prints (issue 15).
+
+For the three samples and for synthetic data (`lkj synth`, several seeds), the whole report's
+Markdown is rendered and every generated sentence is read back like a reviewer would: the
+numbers are taken from the printed text (Indonesian format) and the arithmetic the sentence
+states — a division, a sum, a difference, a percentage — is redone on those printed numbers,
+rounded half-up to two decimals as the report does. Each pattern must occur at least once over
+all the reports read, so a sentence that stopped matching (reworded) fails here too.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_project
+from lkj import pipeline, synth
+from lkj.params import ReportId
+from lkj.report import Laporan
+
+ROOT = Path(__file__).resolve().parent.parent
+NUM = r"−?\d{1,3}(?:\.\d{3})*(?:,\d+)?"
+
+
+def n(text: str) -> Decimal:
+    return Decimal(text.replace("−", "-").replace(".", "").replace(",", "."))
+
+
+def r2(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def plain(markdown: str) -> str:
+    """The text as printed: escapes and emphasis gone, one line per paragraph."""
+    text = re.sub(r"\\(.)", r"\1", markdown)
+    text = re.sub(r"\*\*|\*", "", text)
+    return re.sub(r"[ \t]*\n(?!\n)", " ", text)
+
+
+def reports(tmp: Path) -> list[str]:
+    """The printed text of every sample and of four synthetic kecamatan (two seeds)."""
+    root = copy_project(tmp)
+    synth.synth(root, ["pasirian", "tempeh"], 2023, [1, 2, 3, 4], seed=3)
+    synth.synth(root, ["klakah", "yosowilangun"], 2024, [1, 2, 3], seed=11)
+    rids = [ReportId("candipuro", 2023, 2), ReportId("senduro", 2023, 2),
+            ReportId("candipuro", 2024, 2, "kasi-pemberdayaan"),
+            *(ReportId(k, 2023, tw) for k in ("pasirian", "tempeh") for tw in (2, 4)),
+            *(ReportId(k, 2024, 3) for k in ("klakah", "yosowilangun"))]
+    texts = []
+    for rid in rids:
+        pipeline.process(root, rid)
+        lap = Laporan.from_processed(rid.processed_dir(root), tmp / "gambar")
+        lap.dry = True
+        texts.append(plain(lap.markdown()))
+    return texts
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    return reports(tmp_path_factory.mktemp("kalimat"))
+
+
+def check_capaian(m) -> None:
+    r, t, c = n(m["r"]), n(m["t"]), n(m["c"])
+    expected = (2 * t - r) / t * 100 if m["turun"] else r / t * 100
+    assert r2(max(expected, Decimal(0))) == c, m.group(0)
+    if m["g"]:
+        assert n(m["g"]) == (r - t if m["turun"] else t - r), m.group(0)
+
+
+CHECKS = {
+    # "sebesar 54,90% dari target 91,50% (…), sehingga capaian kinerjanya 60,00% … Untuk mencapai
+    # target masih diperlukan tambahan 36,60 poin persen."
+    "capaian": (re.compile(
+        rf"sebesar (?P<r>{NUM})\S* dari target (?P<t>{NUM})\S* \([^)]*\), sehingga capaian "
+        rf"kinerjanya (?P<c>{NUM})% [^.]*\.(?: Terhadap[^.]*?\.)?(?: Untuk mencapai target masih "
+        rf"diperlukan tambahan (?P<g>{NUM}))?(?P<turun> Untuk indikator ini nilai yang lebih "
+        rf"rendah lebih baik: untuk mencapai target, nilainya masih harus turun)?"), None),
+    "komponen": (re.compile(rf"Realisasi = (?P<a>{NUM}) ÷ (?P<b>{NUM}) × 100% = (?P<c>{NUM})"),
+                 lambda m: r2(n(m["a"]) / n(m["b"]) * 100) == n(m["c"])),
+    "dokumen": (re.compile(
+        rf"(?P<x>{NUM}) RKPDesa \+ (?P<y>{NUM}) APBDesa \+ (?P<z>{NUM}) LPPDesa = (?P<s>{NUM}) "
+        rf"dokumen, dari (?P<m>{NUM}) dokumen yang dinilai \((?P<d>{NUM}) desa × 3 dokumen\)"),
+        lambda m: n(m["x"]) + n(m["y"]) + n(m["z"]) == n(m["s"]) and n(m["d"]) * 3 == n(m["m"])),
+    "banding": (re.compile(
+        rf"realisasi tahun \d{{4}} sebesar (?P<a>{NUM})\S*, realisasi sampai dengan [^(]*"
+        rf"\((?P<b>{NUM})\S*\) (?P<arah>lebih rendah|lebih tinggi) (?P<d>{NUM})"),
+        lambda m: abs(n(m["b"]) - n(m["a"])) == n(m["d"])
+        and (n(m["b"]) > n(m["a"])) == (m["arah"] == "lebih tinggi")),
+    "efisiensi": (re.compile(
+        rf"capaian kinerja (?P<c>{NUM})% dicapai dengan serapan anggaran (?P<s>{NUM})% "
+        rf"\(Rp(?P<r>{NUM}) dari pagu Rp(?P<p>{NUM})\); selisihnya (?P<g>[+−]?{NUM})"),
+        lambda m: r2(n(m["r"]) / n(m["p"]) * 100) == n(m["s"])
+        and n(m["c"]) - n(m["s"]) == n(m["g"].lstrip("+"))),
+    "anggaran": (re.compile(
+        rf"sebesar Rp(?P<r>{NUM}) dari pagu Rp(?P<p>{NUM}) \((?P<q>{NUM})%\), dengan sisa "
+        rf"anggaran Rp(?P<s>{NUM})"),
+        lambda m: n(m["p"]) - n(m["r"]) == n(m["s"]) and r2(n(m["r"]) / n(m["p"]) * 100) == n(m["q"])),
+    "pegawai": (re.compile(rf"didukung oleh (?P<list>(?:{NUM} pegawai [^,]+?)(?: dan {NUM} "
+                           rf"pegawai [^,]+?)*), seluruhnya (?P<t>{NUM}) orang"),
+                lambda m: sum(n(x) for x in re.findall(rf"({NUM}) pegawai", m["list"])) == n(m["t"])),
+    "kesimpulan": (re.compile(
+        rf"Dari (?P<n>{NUM}) indikator kinerja pada [^,]+, (?P<k>{NUM}) indikator telah mencapai "
+        rf"target dan (?P<j>{NUM}) indikator belum"),
+        lambda m: n(m["k"]) + n(m["j"]) == n(m["n"])),
+    "belum": (re.compile(rf"Sampai dengan [^,]+, (?P<k>{NUM}) dari (?P<n>{NUM}) indikator belum "
+                         rf"mencapai target"),
+              lambda m: n(m["k"]) < n(m["n"])),
+    "cakupan": (re.compile(
+        rf"didukung anggaran sebesar Rp(?P<a>{NUM}) \((?P<pa>{NUM})% dari pagu\)\. Anggaran "
+        rf"sebesar Rp(?P<b>{NUM}) \((?P<pb>{NUM})% dari pagu\)"),
+        lambda m: r2(n(m["a"]) / (n(m["a"]) + n(m["b"])) * 100) == n(m["pa"])
+        and r2(n(m["b"]) / (n(m["a"]) + n(m["b"])) * 100) == n(m["pb"])),
+}
+
+
+def test_every_stated_calculation_holds_on_the_printed_figures(printed):
+    seen = dict.fromkeys(CHECKS, 0)
+    for text in printed:
+        for name, (pattern, holds) in CHECKS.items():
+            for m in pattern.finditer(text):
+                seen[name] += 1
+                if holds is None:
+                    check_capaian(m)
+                else:
+                    assert holds(m), (name, m.group(0))
+    assert all(seen.values()), seen   # every kind of sentence was read at least once
+
+
+def test_the_mean_capaian_is_the_mean_of_the_printed_capaian(printed):
+    for text in printed:
+        items = re.findall(rf"^- [^\n:]+: capaian ({NUM})%", text, re.M)
+        mean = re.search(rf"Rata-rata capaian kinerja sebesar ({NUM})%", text)
+        if items and mean:
+            assert r2(sum(n(x) for x in items) / len(items)) == n(mean.group(1))
+
+
+def test_no_sentence_withdraws_its_own_verdict(printed):
+    for text in printed:
+        assert "kinerja menurun); realisasi triwulan" not in text
+        assert "belum jatuh tempo" not in text or "Triwulan IV" not in text
+
+
+def test_the_village_document_sum_no_longer_reads_as_ten_equals_thirty(printed):
+    candipuro = printed[0]
+    assert ("0 RKPDesa + 0 APBDesa + 10 LPPDesa = 10 dokumen, dari 30 dokumen yang dinilai "
+            "(10 desa × 3 dokumen)") in candipuro
