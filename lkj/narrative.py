@@ -134,6 +134,7 @@ def capaian_sentence(row, tahun: int, tw: int) -> str:
     """The judgement sentence for one indicator (row of the indikator table)."""
     if row.capaian is None:
         alasan = (kinerja.TARGET_NOL[row.polaritas] if row.target_periode == 0
+                  else kinerja.REALISASI_NOL if row.realisasi == 0  # only Target ÷ Realisasi
                   else "realisasi belum tersedia")
         return render("capaian_tidak_dihitung", indikator=row.indikator, alasan=alasan)
     target_ket = (f" (target {F.triwulan(tw)})" if row.target_periode_triwulan

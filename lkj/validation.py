@@ -107,6 +107,9 @@ class Inputs:
     # as written, so a cross-file problem can name the row and show the value the analyst typed.
     key_rows: dict[str, dict[str, int]] = field(default_factory=dict)
     raw: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # The kabupaten's rules (lkj.kabupaten.Aturan): rating scale, lower-is-better formula,
+    # deadline. None: Lumajang's, as lkj.kinerja defines them.
+    aturan: object = None
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -501,18 +504,42 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
     warnings += _hidden_sheets(raw_dir, label)
 
     narasi = _narasi(pending, narasi_files, problems, warnings, files, label)
+    aturan = _aturan(root, rid, kv.get("profil"), key_rows.get("profil", {}), problems,
+                     warnings, label)
 
     if problems:
         raise ValidationError(problems)
     for name in SPECS:
         tables.setdefault(name, pd.DataFrame(columns=[ROW, *(c.name for c in SPECS[name])]))
     inputs = Inputs(rid, kv.get("profil", {}), kv.get("laporan", {}), tables, narasi, files,
-                    key_rows=key_rows, raw=raw)
+                    key_rows=key_rows, raw=raw, aturan=aturan)
     problems += _cross_checks(inputs, root, warnings)
     if problems:
         raise ValidationError(problems)
     inputs.warnings = warnings
     return inputs
+
+
+def _aturan(root: Path, rid: ReportId, profil: dict | None, rows: dict[str, int],
+            problems: list[Problem], warnings: list[Problem], label):
+    """The rules of the kecamatan's kabupaten (lkj.kabupaten), chosen by its profil.csv."""
+    from lkj import kabupaten
+
+    if profil is None:
+        return None  # profil.csv itself is reported
+    try:
+        aturan, why = kabupaten.for_profil(root, profil)
+    except kabupaten.BadRules as exc:
+        problems.append(exc.problem)
+        return None
+    if why:
+        path = _find(rid.kec_dir(root), "profil") or rid.kec_dir(root) / "profil.csv"
+        warnings.append(Problem(label(path), why, rows.get("kabupaten"), "nilai",
+                                profil.get("kabupaten"),
+                                f"salin {kabupaten.CONFIG_DIR}/{aturan.path.name} menjadi "
+                                f"{kabupaten.CONFIG_DIR}/<nama kabupaten>.yml dan sesuaikan "
+                                "isinya (docs/data.md bagian 9), atau perbaiki kode_wilayah"))
+    return aturan
 
 
 def _file(inputs: Inputs, name: str) -> str:
