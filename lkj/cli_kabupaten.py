@@ -1,4 +1,4 @@
-"""Kabupaten-level commands of ``lkj``: init, template, all, portal, rekap, synth, watch.
+"""Kabupaten-level commands of ``lkj``: init, template, impor, all, portal, rekap, synth, watch.
 
 Registered by :func:`lkj.cli.parser` and dispatched by :func:`lkj.cli.main`; kept here so the
 per-report commands in cli.py stay as they are. Messages in Bahasa Indonesia; exit code 0 on
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lkj.errors import LkjError, ValidationError, rel
 
-COMMANDS = ("init", "template", "all", "portal", "rekap", "synth", "watch")
+COMMANDS = ("init", "template", "impor", "all", "portal", "rekap", "synth", "watch")
 EXIT_OK, EXIT_FAIL = 0, 1
 
 
@@ -34,6 +34,16 @@ def add_commands(sub) -> None:
         if name == "template":
             sp.add_argument("--keluar", default="",
                             help="tulis ke berkas ini (bawaan: masukan.xlsx di folder triwulan)")
+    sp = sub.add_parser("impor", help="impor anggaran.csv dari ekspor realisasi SIPD-RI/SIMDA "
+                                      "(XLSX atau CSV)")
+    sp.add_argument("jenis", choices=("anggaran",), help="yang diimpor: anggaran")
+    sp.add_argument("berkas", help="berkas ekspor, mis. realisasi-sub-kegiatan.xlsx")
+    sp.add_argument("--kec", required=True, help="nama folder kecamatan, mis. candipuro")
+    sp.add_argument("--tahun", required=True, help="tahun, mis. 2023")
+    sp.add_argument("--tw", required=True, help="triwulan 1–4")
+    sp.add_argument("--unit", default="", help="unit pelapor (bawaan: camat)")
+    sp.add_argument("--sub-unit", default="", help="sub unit yang diambil bila berkas memuat "
+                                                   "beberapa (kode atau nama)")
     sp = sub.add_parser("all", help="buat semua laporan satu triwulan, paralel")
     sp.add_argument("--tw", required=True, help="triwulan 1–4")
     sp.add_argument("--tahun", default="", help="tahun (bawaan: tahun terakhir yang ada datanya)")
@@ -110,6 +120,12 @@ def _dispatch(args: argparse.Namespace, root: Path) -> int:
                                         keluar, args.kab)
         print(f"Buku kerja ditulis: {rel(path, root)}")
         print(scaffold.describe(hasil, root, ekspor=keluar is not None))
+        return EXIT_OK
+    if args.command == "impor":
+        from lkj import impor
+        hasil = impor.impor_anggaran(root, Path(args.berkas).resolve(), args.kec, args.tahun,
+                                     args.tw, args.unit or None, args.sub_unit)
+        print(impor.describe(hasil, root))
         return EXIT_OK
     if args.command == "all":
         from lkj import batch, portal

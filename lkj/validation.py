@@ -502,6 +502,7 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
         warnings += table.warnings
         files.append(SourceFile(where, table.sha256, len(table.frame)))
     warnings += _hidden_sheets(raw_dir, label)
+    files += _imported(raw_dir, files, warnings, label)
 
     narasi = _narasi(pending, narasi_files, problems, warnings, files, label)
     aturan = _aturan(root, rid, kv.get("profil"), key_rows.get("profil", {}), problems,
@@ -518,6 +519,41 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
         raise ValidationError(problems)
     inputs.warnings = warnings
     return inputs
+
+
+def _imported(raw_dir: Path, files: list[SourceFile], warnings: list[Problem],
+              label) -> list[SourceFile]:
+    """The finance export behind anggaran.csv (``lkj impor anggaran`` wrote ….sumber.csv
+    beside it), listed with the input files — while anggaran.csv is byte for byte the imported
+    one; an edited one is said so."""
+    ang = next((f for f in files if Path(f.path).name == "anggaran.csv"), None)
+    if ang is None:
+        return []
+    found, stale = [], []
+    for path in sorted(raw_dir.glob("anggaran*.sumber.csv")):
+        t = read_table(path, label(path), ["kunci", "nilai"])
+        record = {str(k).strip(): str(v).strip() for k, v in zip(t.frame["kunci"], t.frame["nilai"])}
+        if t.problems or not record.get("sha256_hasil"):
+            warnings.append(Problem(label(path), "jejak impor anggaran tidak dapat dibaca",
+                                    hint="impor ulang dengan lkj impor anggaran, atau hapus "
+                                    "berkas ini"))
+        elif record["sha256_hasil"] == ang.sha256:
+            when = record.get("tanggal_data") or "tidak disebut"
+            found.append(SourceFile(
+                f"{record.get('berkas', '?')} (ekspor keuangan, data s.d. {when}; diimpor "
+                f"{record.get('diimpor', '?')} ke anggaran.csv; jejak {label(path)})",
+                record.get("sha256", ""), int(record["baris"]) if record.get("baris", "").isdigit()
+                else 0))
+        elif record.get("hasil") == "anggaran.csv":
+            stale.append((path, record))
+    if not found:
+        for path, record in stale:
+            warnings.append(Problem(ang.path, f"anggaran.csv sudah berbeda dengan hasil impor "
+                                    f"dari {record.get('berkas', '?')} ({label(path)}), sehingga "
+                                    "jejak impornya tidak dicantumkan",
+                                    hint="bila perubahannya disengaja, biarkan; bila tidak, "
+                                    "impor ulang"))
+    return found
 
 
 def _aturan(root: Path, rid: ReportId, profil: dict | None, rows: dict[str, int],
