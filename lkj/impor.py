@@ -158,6 +158,11 @@ def build(rows: list[Baris], label: str, width: int = 2
         node = nodes[key]
         kids = children.get(key, [])
         if kids:
+            if node.accounts:   # its own accounts would be lost in the sum of its children
+                problems.append(Problem(label, f"baris rekening langsung di bawah "
+                                        f"{node.kode}, padahal {node.kode} juga punya rincian",
+                                        node.rows[0], None, node.kode, "isi kode sub kegiatan "
+                                        "pada baris rekening itu"))
             sums = [total(k) for k in kids]
             node.pagu, node.realisasi = sum(s[0] for s in sums), sum(s[1] for s in sums)
         elif not node.accounts and node.subtotal is not None:
@@ -427,7 +432,7 @@ def _quarter_style(root: Path, rid) -> int | None:
     """The suffix width the quarter (or an earlier one, or its kode_anggaran) already uses."""
     from dataclasses import replace
 
-    from lkj.reading import read_table
+    from lkj.reading import normalise_header, read_table
     from lkj.workbook import locate
 
     for tw in range(rid.tw, 0, -1):
@@ -436,7 +441,7 @@ def _quarter_style(root: Path, rid) -> int | None:
             path, sheet = locate(folder, name)
             if path is None:
                 continue
-            t = read_table(path, name, [], [column], sheet=sheet, rename=lambda c: c)
+            t = read_table(path, name, [], [column], sheet=sheet, rename=normalise_header)
             codes = [A.normalise_kode(k) for cell in t.frame.get(column, [])
                      for k in re.split(r"[,;\s]+", str(cell)) if k]
             width = style_of(codes)
@@ -457,7 +462,6 @@ def impor_anggaran(root: Path, path: Path, kec: str, tahun, tw, unit: str | None
     from lkj.desa import akhir_triwulan
     from lkj.formatting import tanggal, triwulan
     from lkj.params import ReportId, _name, parse_tahun, parse_tw
-    from lkj.reading import read_input
     from lkj.scaffold import _csv_bytes, _write_new
 
     root = Path(root)
@@ -515,10 +519,9 @@ def impor_anggaran(root: Path, path: Path, kec: str, tahun, tw, unit: str | None
                      + "\n".join(changes) + "\n\nBila hasil impor yang benar: ganti anggaran.csv "
                      f"dengan {target.name} (berkas {target.stem}.sumber.csv ikut berlaku).\n")
         _write_new(diff_path, diff_text.encode("utf-8"))
-    sha = hashlib.sha256(read_input(path, 10 << 20)).hexdigest()
     when = (now or dt.datetime.now()).replace(microsecond=0)
     sumber = target.with_name(f"{target.stem}.sumber.csv")
-    record = [("berkas", path.name), ("sha256", sha),
+    record = [("berkas", path.name), ("sha256", table.sha256),
               ("tanggal_data", stated[0][0].isoformat() if stated else ""),
               ("sub_unit", chosen), ("kolom_pagu", table.headers.get(pagu_col, pagu_col)),
               ("baris", str(read)), ("diimpor", when.isoformat()),

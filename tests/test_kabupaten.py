@@ -241,15 +241,19 @@ def test_portal_shows_each_kabupaten_with_its_deadline_rule_and_labels(contoh):
     rows = re.findall(r"<tr>.*?</tr>", (contoh / "reports/index.html").read_text(encoding="utf-8"))
     due = {name: next(r for r in rows if f"<td>{name}</td><td>Camat</td>" in r)
            for name in ("Contoh Utara (data contoh/sintetis)", "Candipuro")}
-    assert "14 Juli 2023" in due["Contoh Utara (data contoh/sintetis)"]
-    assert "7 Juli 2023" in due["Candipuro"]
+    batas = {name: re.findall(r'<td class="num">(.*?)</td>', row)[1]   # serapan, batas, …
+             for name, row in due.items()}
+    assert batas == {"Contoh Utara (data contoh/sintetis)": "14 Juli 2023",
+                     "Candipuro": "7 Juli 2023"}
 
 
 def test_recap_of_the_synthetic_kabupaten(contoh):
     rekap = Rekap(contoh, 2023, 2, contoh / "fig", kab="contoh")
     assert {u.rid.kec for u in rekap.units} == set(CONTOH)   # not Candipuro
     text = rekap.section("ringkasan") + rekap.section("ketepatan")
-    assert "14 Juli 2023" in text and "10 hari kerja setelah akhir triwulan" in text
+    assert "Batas waktu laporan Triwulan II Tahun 2023: **14 Juli 2023** (10 hari kerja" in text
+    assert "Triwulan II Tahun 2023 adalah **14 Juli 2023**: 10 hari kerja setelah akhir " \
+           "triwulan" in text
     assert "dari 3 kecamatan" in text
     assert "aturan contoh/sintetis, bukan peraturan sebenarnya" in text
     capaian = rekap.section("capaian")
