@@ -304,22 +304,15 @@ def _code(value) -> str:
 
 
 def read_export(path: Path, label: str, kecamatan: str, sub_unit: str = ""):
-    """(rows, sub unit chosen, cut-off dates stated, sheet rows read) of an export."""
+    """(rows, sub unit chosen, [(cut-off date, row)] stated, rows read, the table, the pagu
+    column used) of an export; its header row has code, pagu and realisasi columns
+    (``_is_header``), or read_table has refused it."""
     from lkj.wilayah import key
 
     table = _table(path, label)
     records, headers = table.frame.to_dict("records"), table.headers
     problems: list[Problem] = []
     has = set(headers)
-    if not has & set(CODES):
-        problems.append(Problem(label, "kolom kode tidak ada", table.header_row, None, None,
-                                "ekspor dengan kolom KODE PROGRAM, KODE KEGIATAN dan KODE SUB "
-                                "KEGIATAN"))
-    if not has & {"pagu", "pagu_perubahan"}:
-        problems.append(Problem(label, "kolom wajib tidak ada", table.header_row, "pagu", None,
-                                "ekspor dengan kolom PAGU (atau PAGU PERUBAHAN)"))
-    if problems:
-        raise ValidationError(problems)
     # one sub unit: the one asked for, else the kecamatan's own, else refused with the choice
     units = {}
     for r in records:
@@ -388,9 +381,8 @@ def read_export(path: Path, label: str, kecamatan: str, sub_unit: str = ""):
                  "kegiatan": str(r.get("nama_kegiatan") or "").strip(),
                  "sub_kegiatan": str(r.get("nama_sub_kegiatan") or "").strip()}
         rekening = _code(r.get("kode_rekening", ""))
-        if not rekening and str(r.get("uraian") or "").strip():
-            names.setdefault(A.level(kode), "")
-            names[A.level(kode)] = names[A.level(kode)] or " ".join(str(r["uraian"]).split())
+        if not rekening:  # a subtotal row may name its own level in URAIAN
+            names[A.level(kode)] = names[A.level(kode)] or str(r.get("uraian") or "").strip()
         names = {k: " ".join(v.split()) for k, v in names.items() if v}
         rows.append(Baris(row, kode, rekening, names,
                           _money(amounts[0], row, "pagu", headers.get(pagu_col, pagu_col), label,

@@ -273,3 +273,29 @@ def test_the_readers_checks_apply_to_exports(root, tmp_path):
     with pytest.raises(ValidationError, match="bercampur pengodean karakter"):
         impor.impor_anggaran(root, mixed, "candipuro", 2023, 2)
     assert not (root / TW2 / "anggaran.csv").exists()
+
+
+def test_a_simda_report_with_one_code_column_and_printed_subtotals(root, tmp_path):
+    """SIMDA's shape: one KODE column for every level, the amounts on each row, no accounts."""
+    (root / TW2 / "anggaran.csv").unlink()
+    rows = [[r["kode"], r["uraian"], rupiah(r["pagu"]), rupiah(r["realisasi"])]
+            for r in sample_rows()]
+    export = write_csv(tmp_path / "simda.csv", rows,
+                       ["Kode", "Uraian", "Anggaran", "Realisasi s.d. Triwulan II"],
+                       [["Laporan Realisasi Anggaran s/d 30/06/2023"]])
+    hasil = impor.impor_anggaran(root, export, "candipuro", 2023, 2)
+    assert (hasil.pagu, hasil.realisasi) == (275215091100, 148322906700)
+    assert hasil.tanggal.isoformat() == "2023-06-30"
+    written, sample = _anggaran(root / TW2 / "anggaran.csv"), _anggaran(SAMPLE)
+    assert written.keys() == sample.keys()
+    for key, (uraian, pagu, real) in written.items():   # the same rows, amounts to the sen
+        assert (uraian, _money(pagu), _money(real)) == \
+            (sample[key][0], _money(sample[key][1]), _money(sample[key][2])), key
+    # a printed subtotal that disagrees with its rows is refused, not silently replaced
+    rows[1][2] = "8.400.000"     # kegiatan 7.01.01.2.01: its sub kegiatan add up to 8.500.000
+    write_csv(export, rows, ["Kode", "Uraian", "Anggaran", "Realisasi"], [])
+    (root / TW2 / "anggaran.csv").unlink()
+    (root / TW2 / "anggaran.sumber.csv").unlink()
+    with pytest.raises(ValidationError, match=r"simda.csv, baris 3, kolom 'pagu': pagu baris "
+                       r"jumlah 7.01.01.2.01 tidak sama .*\(Rp8.500.000\)"):
+        impor.impor_anggaran(root, export, "candipuro", 2023, 2)
