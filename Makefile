@@ -26,7 +26,10 @@ FORMATS ?= html,pdf,docx
 _SAFE := a b c d e f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9 - _ ,
 _unsafe = $(if $(2),$(call _unsafe,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
 _PARAM_ERROR = tidak valid: pakai huruf kecil, angka, - atau _ saja (contoh: make report KEC=candipuro TW=2)
-$(foreach v,KEC TW UNIT ENGINE FORMATS REKAP_FORMATS JOBS PORT $(if $(filter undefined file default,$(origin TAHUN)),,TAHUN),$(if $(strip $(call _unsafe,$(value $(v)),$(_SAFE)))$(word 2,$(value $(v))),$(error $(v) $(_PARAM_ERROR))))
+$(foreach v,TW UNIT ENGINE FORMATS REKAP_FORMATS JOBS PORT $(if $(filter undefined file default,$(origin TAHUN)),,TAHUN),$(if $(strip $(call _unsafe,$(value $(v)),$(_SAFE)))$(word 2,$(value $(v))),$(error $(v) $(_PARAM_ERROR))))
+# KEC and KAB may also be a Kemendagri code (make init KEC=35.09.01 KAB=35.09): dots, but only
+# after a leading digit and never "..", so no value becomes a path out of data/raw/.
+$(foreach v,KEC KAB,$(if $(strip $(call _unsafe,$(value $(v)),$(_SAFE) .))$(word 2,$(value $(v)))$(findstring ..,$(value $(v)))$(if $(findstring .,$(value $(v))),$(if $(filter 0% 1% 2% 3% 4% 5% 6% 7% 8% 9%,$(value $(v))),,x)),$(error $(v) $(_PARAM_ERROR))))
 
 # TAHUN defaults to the latest year that has data for this kecamatan, unit and quarter.
 TAHUN ?= $(lastword $(sort $(foreach d,$(wildcard data/raw/$(KEC)/*/$(UNIT)/tw$(TW)),$(word 4,$(subst /, ,$(d))))))
@@ -52,6 +55,7 @@ help:
 	@echo "  make watch  KEC=candipuro TW=2   bangun ulang setiap kali data disimpan (peramban)"
 	@echo "  make test                        jalankan semua uji"
 	@echo "  make init KEC=candipuro TAHUN=2023 TW=3   siapkan folder masukan triwulan baru"
+	@echo "  make init KEC=35.09.01 TAHUN=2024 TW=1    kecamatan mana pun di Indonesia (kode/nama [KAB=…])"
 	@echo "  make all TW=2 [TAHUN=2023]       buat semua laporan satu triwulan (paralel)"
 	@echo "  make rekap TW=2 [TAHUN=2023]     rekap kabupaten (HTML, PDF)"
 	@echo "  make portal                      tulis ulang reports/index.html"
@@ -114,7 +118,7 @@ REKAP_FORMATS ?= html,pdf
 
 init: $(READY)
 	$(call need_params,init)
-	@$(LKJ) init --kec "$(KEC)" --tahun "$(TAHUN)" --tw "$(TW)" --unit "$(UNIT)"
+	@$(LKJ) init --kec "$(KEC)" --tahun "$(TAHUN)" --tw "$(TW)" --unit "$(UNIT)" $(if $(KAB),--kab "$(KAB)")
 
 # Each report is its own `lkj report` process; reports already up to date are skipped.
 all: $(READY)

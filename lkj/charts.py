@@ -38,6 +38,16 @@ COLOURS = {"target": "#9aa5b1", "target_tahunan": "#d0d7de", "realisasi": "#1f4e
            "accent": "#c55a11"}
 BAND_COLOURS = {"Sangat Tinggi": "#1a7f37", "Tinggi": "#7cb342", "Sedang": "#f2c12e",
                 "Rendah": "#f08c00", "Sangat Rendah": "#c62828"}
+
+
+def band_colours(skala=kinerja.SKALA) -> dict[str, str]:
+    """{label: colour} for a kabupaten's rating scale: the palette above by rank, best first
+    (a scale of fewer bands takes colours spread over it), so "Sangat Baik" is as green as
+    "Sangat Tinggi"."""
+    palette = list(BAND_COLOURS.values())
+    n = len(skala)
+    return {b.label: palette[round(i * (len(palette) - 1) / max(n - 1, 1))]
+            for i, b in enumerate(skala)}
 STYLE = {
     "font.family": "DejaVu Sans", "font.size": 9, "axes.titlesize": 10,
     "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
@@ -99,19 +109,20 @@ def target_realisasi(indikator) -> plt.Figure:
         return fig
 
 
-def capaian_bands(indikator) -> plt.Figure:
+def capaian_bands(indikator, skala=kinerja.SKALA) -> plt.Figure:
     """Each indicator's capaian against the category bands of the rating scale."""
+    colours = band_colours(skala)
     with plt.rc_context(STYLE):
         fig, ax = _figure(len(indikator))
         caps = [float(r.capaian) if r.capaian is not None else 0 for r in indikator.itertuples()]
         top = max([*caps, 110]) * 1.1
-        for band in kinerja.SKALA:
+        for band in skala:
             lo = float(band.lower) if band.lower is not None else 0
             hi = float(band.upper) if band.upper is not None else top
-            ax.axvspan(lo, hi, color=BAND_COLOURS[band.label], alpha=0.16, lw=0,
+            ax.axvspan(lo, hi, color=colours[band.label], alpha=0.16, lw=0,
                        label=band.label)
         y = list(range(len(indikator)))[::-1]
-        ax.barh(y, caps, 0.5, color=[BAND_COLOURS.get(r.kategori, "#777")
+        ax.barh(y, caps, 0.5, color=[colours.get(r.kategori, "#777")
                                      for r in indikator.itertuples()])
         for r, yy in zip(indikator.itertuples(), y):
             ax.text((float(r.capaian) if r.capaian is not None else 0) + 1, yy,

@@ -1,4 +1,4 @@
-"""Kabupaten-level commands of ``lkj``: init, template, all, portal, rekap, synth, watch.
+"""Kabupaten-level commands of ``lkj``: init, template, impor, all, portal, rekap, synth, watch.
 
 Registered by :func:`lkj.cli.parser` and dispatched by :func:`lkj.cli.main`; kept here so the
 per-report commands in cli.py stay as they are. Messages in Bahasa Indonesia; exit code 0 on
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lkj.errors import LkjError, ValidationError, rel
 
-COMMANDS = ("init", "template", "all", "portal", "rekap", "synth", "watch")
+COMMANDS = ("init", "template", "impor", "all", "portal", "rekap", "synth", "watch")
 EXIT_OK, EXIT_FAIL = 0, 1
 
 
@@ -24,13 +24,26 @@ def add_commands(sub) -> None:
             ("init", "siapkan folder masukan triwulan baru (CSV), tanpa menimpa berkas yang ada"),
             ("template", "tulis satu buku kerja XLSX masukan (satu lembar per tabel)")):
         sp = sub.add_parser(name, help=help_text)
-        sp.add_argument("--kec", required=True, help="nama folder kecamatan, mis. candipuro")
+        sp.add_argument("--kec", required=True, help="kecamatan: folder yang ada, nama (mis. "
+                                                     "candipuro) atau kode Kemendagri (35.08.03)")
+        sp.add_argument("--kab", default="", help="kabupaten/kota bila nama kecamatan ada di "
+                                                  "beberapa kabupaten, mis. lumajang atau 35.08")
         sp.add_argument("--tahun", default="", help="tahun triwulan baru, mis. 2023")
         sp.add_argument("--tw", required=True, help="triwulan 1–4")
         sp.add_argument("--unit", default="", help="unit pelapor (bawaan: camat)")
         if name == "template":
             sp.add_argument("--keluar", default="",
                             help="tulis ke berkas ini (bawaan: masukan.xlsx di folder triwulan)")
+    sp = sub.add_parser("impor", help="impor anggaran.csv dari ekspor realisasi SIPD-RI/SIMDA "
+                                      "(XLSX atau CSV)")
+    sp.add_argument("jenis", choices=("anggaran",), help="yang diimpor: anggaran")
+    sp.add_argument("berkas", help="berkas ekspor, mis. realisasi-sub-kegiatan.xlsx")
+    sp.add_argument("--kec", required=True, help="nama folder kecamatan, mis. candipuro")
+    sp.add_argument("--tahun", required=True, help="tahun, mis. 2023")
+    sp.add_argument("--tw", required=True, help="triwulan 1–4")
+    sp.add_argument("--unit", default="", help="unit pelapor (bawaan: camat)")
+    sp.add_argument("--sub-unit", default="", help="sub unit yang diambil bila berkas memuat "
+                                                   "beberapa (kode atau nama)")
     sp = sub.add_parser("all", help="buat semua laporan satu triwulan, paralel")
     sp.add_argument("--tw", required=True, help="triwulan 1–4")
     sp.add_argument("--tahun", default="", help="tahun (bawaan: tahun terakhir yang ada datanya)")
@@ -45,6 +58,8 @@ def add_commands(sub) -> None:
     sp.add_argument("--tahun", default="", help="tahun (bawaan: tahun terakhir yang ada datanya)")
     sp.add_argument("--engine", **engine)
     sp.add_argument("--formats", default="html,pdf", help="format keluaran (bawaan: html,pdf)")
+    sp.add_argument("--kab", default="", help="satu kabupaten (berkas aturannya, mis. lumajang; "
+                                              "bawaan: setiap kabupaten yang punya data)")
     sp = sub.add_parser("watch", help="bangun ulang laporan setiap kali datanya disimpan dan "
                                       "tampilkan di peramban")
     sp.add_argument("--kec", required=True, help="nama folder kecamatan, mis. candipuro")
@@ -57,6 +72,8 @@ def add_commands(sub) -> None:
     sp = sub.add_parser("synth", help="tulis data contoh/sintetis untuk peragaan dan pengujian")
     sp.add_argument("--kec", required=True,
                     help="kecamatan dipisah koma, mis. pasirian,tempeh; atau 'semua'")
+    sp.add_argument("--kab", default="", help="kabupaten (berkas aturannya, mis. contoh; "
+                                              "bawaan: kabupaten bawaan)")
     sp.add_argument("--tahun", default="2023", help="tahun (bawaan: 2023)")
     sp.add_argument("--tw", default="1,2,3,4", help="triwulan dipisah koma (bawaan: 1,2,3,4)")
     sp.add_argument("--seed", default="1", help="benih acak; benih sama → berkas sama (bawaan: 1)")
@@ -93,16 +110,22 @@ def run(args: argparse.Namespace, root: Path) -> int:
 def _dispatch(args: argparse.Namespace, root: Path) -> int:
     if args.command == "init":
         from lkj import scaffold
-        hasil = scaffold.init(root, args.kec, args.tahun, args.tw, args.unit or None)
+        hasil = scaffold.init(root, args.kec, args.tahun, args.tw, args.unit or None, args.kab)
         print(scaffold.describe(hasil, root))
         return EXIT_OK
     if args.command == "template":
         from lkj import scaffold
         keluar = Path(args.keluar).resolve() if args.keluar else None
         path, hasil = scaffold.template(root, args.kec, args.tahun, args.tw, args.unit or None,
-                                        keluar)
+                                        keluar, args.kab)
         print(f"Buku kerja ditulis: {rel(path, root)}")
         print(scaffold.describe(hasil, root, ekspor=keluar is not None))
+        return EXIT_OK
+    if args.command == "impor":
+        from lkj import impor
+        hasil = impor.impor_anggaran(root, Path(args.berkas).resolve(), args.kec, args.tahun,
+                                     args.tw, args.unit or None, args.sub_unit)
+        print(impor.describe(hasil, root))
         return EXIT_OK
     if args.command == "all":
         from lkj import batch, portal
@@ -117,11 +140,17 @@ def _dispatch(args: argparse.Namespace, root: Path) -> int:
         return EXIT_OK
     if args.command == "rekap":
         from lkj import rekap
-        placed = rekap.build(root, args.tw, args.tahun or None, args.engine, _formats(args.formats))
-        print("Rekap kabupaten selesai:")
-        for key in ("html", "pdf", "docx", "ipynb"):
-            if key in placed:
-                print(f"  {rel(placed[key], root)}")
+        from lkj.params import parse_tw
+        tw = parse_tw(args.tw)
+        tahun = args.tahun or rekap.default_year(root, tw)
+        kabs = [args.kab] if args.kab else [a.slug for a in rekap.kabupaten_with_data(
+            root, int(tahun), tw)]
+        for kab in kabs:
+            placed = rekap.build(root, tw, tahun, args.engine, _formats(args.formats), kab)
+            print(f"Rekap kabupaten selesai ({kab}):")
+            for key in ("html", "pdf", "docx", "ipynb"):
+                if key in placed:
+                    print(f"  {rel(placed[key], root)}")
         print(f"Portal diperbarui: {rel(root / 'reports' / 'index.html', root)}")
         return EXIT_OK
     if args.command == "watch":
@@ -132,10 +161,10 @@ def _dispatch(args: argparse.Namespace, root: Path) -> int:
     if args.command == "synth":
         from lkj import synth
         from lkj.params import parse_tahun, parse_tw
-        kecs = synth.parse_kecamatan(args.kec)
+        kecs = synth.parse_kecamatan(args.kec, root, args.kab)
         tws = [parse_tw(t) for t in str(args.tw).split(",") if t.strip()]
         written = synth.synth(root, kecs, parse_tahun(args.tahun), tws, _int(args.seed, "--seed"),
-                              skip_real=args.kec.strip().lower() == "semua")
+                              skip_real=args.kec.strip().lower() == "semua", kab=args.kab)
         print(f"Data {synth.LABEL} (seed {args.seed}) untuk {len(written)} kecamatan, "
               f"tahun {args.tahun}, triwulan {', '.join(map(str, tws))}:")
         for kec, files in written.items():

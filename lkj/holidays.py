@@ -1,7 +1,8 @@
 """Working days and the due date of a quarterly report.
 
-Perbup Lumajang 6/2018 (as quoted in seed 002): the quarterly LKj is due at the latest 5 working
-days after the quarter ends. A working day is Monday–Friday that is neither a national holiday
+Each kabupaten's rules (lkj.kabupaten) say how many working days after the quarter its report is
+due and which holiday list counts; without them, Lumajang's: Perbup Lumajang 6/2018 (as quoted in
+seed 002), at the latest 5 working days after the quarter ends. A working day is Monday–Friday that is neither a national holiday
 (hari libur nasional) nor a joint leave day (cuti bersama): government offices, the ones that
 send and receive these reports, are closed on both.
 
@@ -42,12 +43,12 @@ class BatasWaktu:
     tahun_tanpa_data: tuple[int, ...] = ()
 
 
-def holiday_file(root: Path | None = None) -> Path:
+def holiday_file(root: Path | None = None, name: str | Path = FILE) -> Path:
     """The project's holiday list; a copy of the project without data/ uses the source tree's."""
     for base in (root, _SOURCE_TREE):
-        if base is not None and (Path(base) / FILE).is_file():
-            return Path(base) / FILE
-    raise LkjError(f"Daftar hari libur {FILE} tidak ditemukan.")
+        if base is not None and (Path(base) / name).is_file():
+            return Path(base) / name
+    raise LkjError(f"Daftar hari libur {name} tidak ditemukan.")
 
 
 @lru_cache(maxsize=8)
@@ -65,9 +66,10 @@ def _load(path: str, mtime_ns: int) -> tuple[dict[dt.date, Libur], frozenset[int
     return days, frozenset(d.year for d in days)
 
 
-def libur(root: Path | None = None) -> tuple[dict[dt.date, Libur], frozenset[int]]:
+def libur(root: Path | None = None, name: str | Path = FILE
+          ) -> tuple[dict[dt.date, Libur], frozenset[int]]:
     """(days off by date, years the list covers)."""
-    path = holiday_file(root)
+    path = holiday_file(root, name)
     return _load(str(path), path.stat().st_mtime_ns)
 
 
@@ -75,9 +77,10 @@ def is_hari_kerja(day: dt.date, days_off: dict[dt.date, Libur]) -> bool:
     return day.weekday() < 5 and day not in days_off
 
 
-def tambah_hari_kerja(start: dt.date, n: int, root: Path | None = None) -> BatasWaktu:
+def tambah_hari_kerja(start: dt.date, n: int, root: Path | None = None,
+                      name: str | Path = FILE) -> BatasWaktu:
     """The n-th working day after ``start`` (``start`` itself is not counted)."""
-    days_off, years = libur(root)
+    days_off, years = libur(root, name)
     day, counted, missing = start, 0, set()
     while counted < n:
         day += dt.timedelta(days=1)
@@ -88,14 +91,17 @@ def tambah_hari_kerja(start: dt.date, n: int, root: Path | None = None) -> Batas
     return BatasWaktu(day, not missing, tuple(sorted(missing)))
 
 
-def batas_laporan(tahun: int, tw: int, root: Path | None = None) -> BatasWaktu:
-    """Due date of the report for quarter ``tw`` of ``tahun``: 5 working days after quarter end."""
-    return tambah_hari_kerja(akhir_triwulan(tahun, tw), HARI_KERJA_BATAS, root)
+def batas_laporan(tahun: int, tw: int, root: Path | None = None, aturan=None) -> BatasWaktu:
+    """Due date of the report for quarter ``tw`` of ``tahun``: the kabupaten's number of working
+    days after quarter end (``aturan``: lkj.kabupaten.Aturan; None: 5, Lumajang's)."""
+    n, name = (aturan.hari_kerja, aturan.libur) if aturan else (HARI_KERJA_BATAS, FILE)
+    return tambah_hari_kerja(akhir_triwulan(tahun, tw), n, root, name)
 
 
-def hari_kerja_antara(a: dt.date, b: dt.date, root: Path | None = None) -> int:
+def hari_kerja_antara(a: dt.date, b: dt.date, root: Path | None = None,
+                      name: str | Path = FILE) -> int:
     """Working days in (a, b]: how many working days late a report signed on b is, due on a."""
-    days_off, _ = libur(root)
+    days_off, _ = libur(root, name)
     n, day = 0, a
     while day < b:
         day += dt.timedelta(days=1)
@@ -120,12 +126,14 @@ class Ketepatan:
         return f"terlambat {self.terlambat_hari_kerja} hari kerja"
 
 
-def ketepatan(tahun: int, tw: int, tanggal: dt.date | None, root: Path | None = None) -> Ketepatan:
+def ketepatan(tahun: int, tw: int, tanggal: dt.date | None, root: Path | None = None,
+              aturan=None) -> Ketepatan:
     """Was a report signed on ``tanggal`` on time? The signing date in laporan.csv is the date
     the report was issued; it is compared with the due date."""
-    batas = batas_laporan(tahun, tw, root)
+    batas = batas_laporan(tahun, tw, root, aturan)
     if tanggal is None:
         return Ketepatan(batas, None, None)
     if tanggal <= batas.tanggal:
         return Ketepatan(batas, tanggal, True)
-    return Ketepatan(batas, tanggal, False, hari_kerja_antara(batas.tanggal, tanggal, root))
+    return Ketepatan(batas, tanggal, False, hari_kerja_antara(
+        batas.tanggal, tanggal, root, aturan.libur if aturan else FILE))

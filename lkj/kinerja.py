@@ -17,15 +17,23 @@ POLARITAS = (NAIK, TURUN)
 
 CARA_HITUNG = ("komponen", "daftar_kegiatan", "dokumen_desa", "nilai_langsung")
 
+# Lower-is-better formulas a kabupaten may prescribe (its rules file, lkj.kabupaten).
+RUMUS_2T, RUMUS_TR = "(2T-R)/T", "T/R"
+RUMUS_TURUN = {
+    RUMUS_2T: "Capaian = (2 × Target − Realisasi) ÷ Target × 100%, paling rendah 0%",
+    RUMUS_TR: "Capaian = Target ÷ Realisasi × 100%",
+}
 RUMUS_CAPAIAN = {
     NAIK: "Capaian = Realisasi ÷ Target × 100%",
-    TURUN: "Capaian = (2 × Target − Realisasi) ÷ Target × 100%, paling rendah 0%",
+    TURUN: RUMUS_TURUN[RUMUS_2T],
 }
 # What the report says when a target is zero, so a division by zero is never silent.
 TARGET_NOL = {
     NAIK: "target 0 tidak dapat dipakai sebagai pembagi, sehingga capaian tidak dihitung",
     TURUN: "untuk target 0, capaian 100% bila realisasi 0 dan 0% bila realisasi lebih dari 0",
 }
+REALISASI_NOL = ("realisasi 0 tidak dapat dipakai sebagai pembagi (Capaian = Target ÷ "
+                 "Realisasi), sehingga capaian tidak dihitung")
 
 
 def frac(value: Decimal | int | Fraction) -> Fraction:
@@ -43,14 +51,16 @@ def shown(value: Fraction | Decimal | int) -> Fraction:
 
 
 def capaian(realisasi: Fraction | Decimal | None, target: Fraction | Decimal | None,
-            polaritas: str) -> Fraction | None:
+            polaritas: str, rumus_turun: str = RUMUS_2T) -> Fraction | None:
     """Achievement in percent, exact, from the realisasi as printed (a reader who divides the
     printed realisasi by the printed target gets the printed capaian). None when it cannot be
     computed (see TARGET_NOL).
 
     Higher is better: realisasi ÷ target × 100, not capped (above 100% is reported as such).
     Lower is better: (2 × target − realisasi) ÷ target × 100, floored at 0 — the convention most
-    used in LKjIP; a realisasi twice the target or worse scores 0.
+    used in LKjIP; a realisasi twice the target or worse scores 0. Where the kabupaten prescribes
+    target ÷ realisasi × 100 (``RUMUS_TR``), a realisasi of 0 cannot be divided by
+    (REALISASI_NOL); a target of 0 is judged as above.
     """
     if realisasi is None or target is None:
         return None
@@ -62,6 +72,8 @@ def capaian(realisasi: Fraction | Decimal | None, target: Fraction | Decimal | N
     if polaritas == TURUN:
         if t == 0:
             return Fraction(100) if r == 0 else Fraction(0)
+        if rumus_turun == RUMUS_TR:
+            return None if r == 0 else t / r * 100
         return max(Fraction(0), (2 * t - r) / t * 100)
     raise ValueError(f"polaritas tidak dikenal: {polaritas!r}")
 
@@ -85,21 +97,21 @@ SKALA = (
 )
 
 
-def kategori(value: Fraction | Decimal | None) -> str:
+def kategori(value: Fraction | Decimal | None, skala: tuple[Band, ...] = SKALA) -> str:
     """Category of a capaian. Judged on the value as printed (rounded half-up to 2 decimals), so
     the printed number and its category can never disagree (90,996% prints 91,00% → Sangat
     Tinggi)."""
     if value is None:
         return "Tidak dapat dinilai"
     shown = to_decimal(value, 2)
-    for band in SKALA:
+    for band in skala:
         if (band.lower is None or shown >= band.lower) and (band.upper is None or shown < band.upper):
             return band.label
     raise AssertionError("SKALA covers every value")  # pragma: no cover
 
 
-def band_of(label: str) -> Band:
-    return next(b for b in SKALA if b.label == label)
+def band_of(label: str, skala: tuple[Band, ...] = SKALA) -> Band:
+    return next(b for b in skala if b.label == label)
 
 
 def tercapai(value: Fraction | None) -> bool:

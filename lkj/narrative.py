@@ -174,6 +174,7 @@ def capaian_sentence(row, tahun: int, tw: int) -> str:
     target it is judged, and what is still missing — from the figures as printed."""
     if row.capaian is None:
         alasan = (kinerja.TARGET_NOL[row.polaritas] if row.target_periode == 0
+                  else kinerja.REALISASI_NOL if row.realisasi == 0  # only Target ÷ Realisasi
                   else "realisasi belum tersedia")
         return render("capaian_tidak_dihitung", indikator=row.indikator, alasan=alasan)
     quarter = bool(row.target_periode_triwulan)

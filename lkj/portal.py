@@ -1,12 +1,13 @@
 """The portal: ``reports/index.html``, one self-contained page listing every report.
 
 For each report (kecamatan, unit, year, quarter): the capaian of every indicator coloured by its
-category, budget absorption, the due date (5 working days after the quarter, see
-:mod:`lkj.holidays`), the signing date and whether that was on time, and links to the HTML, PDF
+category, budget absorption, the due date (its kabupaten's rule, e.g. 5 working days after the
+quarter, see :mod:`lkj.kabupaten` and :mod:`lkj.holidays`), the signing date and whether that was on time, and links to the HTML, PDF
 and DOCX. Data folders without a report yet are listed too ("belum dibuat", or the first error of
 the last failed ``make all``). The numbers come from data/processed/, which every published
 report was rendered from. The page has no scripts and no external resources; links are relative,
-so the reports/ folder can be copied or served as a whole.
+so the reports/ folder can be copied or served as a whole. Reports of more than one kabupaten
+are listed kabupaten by kabupaten, each with its own deadline rule and rating labels.
 """
 
 from __future__ import annotations
@@ -31,11 +32,6 @@ _SLUG = re.compile(r"^lkj-(?P<kec>[a-z0-9][a-z0-9_-]*)-(?P<tahun>\d{4})-tw(?P<tw
 FORMAT_LABEL = {"html": "HTML", "pdf": "PDF", "docx": "DOCX"}
 
 
-def band_colours() -> dict[str, str]:
-    from lkj.charts import BAND_COLOURS   # one palette for charts and portal
-    return dict(BAND_COLOURS)
-
-
 def _text_on(hex_colour: str) -> str:
     """Black or white text, whichever reads better on the background (WCAG luminance)."""
     rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
@@ -58,19 +54,13 @@ class Entri:
     sintetis: bool = False
     catatan: str = ""         # e.g. last build failed
     jabatan: str = ""         # nama_jabatan of laporan.csv, e.g. "Kasi Pemberdayaan Masyarakat"
+    aturan: kabupaten.Aturan | None = None   # its kabupaten's rules
+    skala: tuple = kinerja.SKALA             # the rating scale its numbers were judged on
 
 
-def _profil_nama(root: Path, kec: str) -> str:
-    from lkj.workbook import locate
-    from lkj.reading import read_table
-
-    path, sheet = locate(root / "data" / "raw" / kec, "profil")
-    if path is not None:
-        t = read_table(path, "profil", ["kunci", "nilai"], sheet=sheet)
-        for k, v in zip(t.frame.get("kunci", []), t.frame.get("nilai", [])):
-            if str(k).strip().lower() == "nama_kecamatan" and str(v).strip():
-                return str(v).strip()
-    return kabupaten.nama(kec)
+def _profil_nama(root: Path, kec: str, profil: dict | None = None) -> str:
+    profil = kabupaten.profil(root, kec) if profil is None else profil
+    return profil.get("nama_kecamatan") or kabupaten.nama(kec)
 
 
 def _load_processed(root: Path, e: Entri) -> None:
@@ -91,12 +81,13 @@ def _load_processed(root: Path, e: Entri) -> None:
     tgl = meta.get("laporan", {}).get("tanggal")
     e.tanggal = dt.date.fromisoformat(str(tgl)) if tgl else None
     e.warnings = len(meta.get("warnings") or [])
+    e.skala = kabupaten.skala_of(meta) if meta.get("aturan") else e.skala
     for row in indikator.itertuples():
         e.indikator.append({"id": row.indikator_id, "no": row.no, "nama": row.indikator,
                             "capaian": row.capaian, "kategori": row.kategori})
 
 
-def collect(root: Path) -> tuple[list[Entri], dict[tuple[int, int], dict[str, str]]]:
+def collect(root: Path) -> tuple[list[Entri], dict[tuple[int, int], dict]]:
     """Every report (published, or with a data folder), and the kabupaten recaps."""
     root = Path(root)
     reports = root / "reports"
@@ -119,11 +110,14 @@ def collect(root: Path) -> tuple[list[Entri], dict[tuple[int, int], dict[str, st
                     rid = ReportId(kec, int(ydir.name), tw, unit)
                     found.setdefault(rid, Entri(rid, ""))
     status = _last_status(root)
-    names: dict[str, str] = {}
+    names: dict[str, tuple[str, kabupaten.Aturan]] = {}
     for rid, e in found.items():
         if rid.kec not in names:
-            names[rid.kec] = _profil_nama(root, rid.kec)
-        e.nama = names[rid.kec]
+            profil = kabupaten.profil(root, rid.kec)
+            names[rid.kec] = (_profil_nama(root, rid.kec, profil),
+                              kabupaten.for_profil(root, profil)[0])
+        e.nama, e.aturan = names[rid.kec]
+        e.skala = e.aturan.skala
         e.sintetis = kabupaten.is_synthetic(root, rid.kec)
         _load_processed(root, e)
         e.sintetis = e.sintetis or kabupaten.SYNTH_LABEL in e.nama
@@ -132,13 +126,14 @@ def collect(root: Path) -> tuple[list[Entri], dict[tuple[int, int], dict[str, st
         newest = html_file.stat().st_mtime if html_file.is_file() else 0
         if last and last.get("status") == "gagal" and last.get("waktu", 0) > newest:
             e.catatan = "gagal dibuat pada make all terakhir: " + last.get("error", "")
-    rekap: dict[tuple[int, int], dict[str, str]] = {}
+    # {(tahun, tw): {kabupaten: {format: href}}}
+    rekap: dict[tuple[int, int], dict[str, dict[str, str]]] = {}
     base = reports / REKAP_DIR
     if base.is_dir():
         for f in sorted(base.glob("*/tw*/rekap-*")):
-            m = re.match(r"rekap-.*-(\d{4})-tw([1-4])\.(html|pdf|docx)$", f.name)
+            m = re.match(r"rekap-(.+)-(\d{4})-tw([1-4])\.(html|pdf|docx)$", f.name)
             if m:
-                rekap.setdefault((int(m[1]), int(m[2])), {})[m[3]] = quote(
+                rekap.setdefault((int(m[2]), int(m[3])), {}).setdefault(m[1], {})[m[4]] = quote(
                     f.relative_to(reports).as_posix())
     order = lambda e: (-e.rid.tahun, -e.rid.tw, e.sintetis, e.nama.lower(),  # noqa: E731
                        e.rid.unit != "camat", e.rid.unit)
@@ -179,7 +174,9 @@ def _chip(label: str, title: str, kategori: str, colours: dict[str, str]) -> str
             f'title="{html.escape(title)}">{html.escape(label)}</span>')
 
 
-def _row(root: Path, e: Entri, colours: dict[str, str]) -> str:
+def _row(root: Path, e: Entri) -> str:
+    from lkj.charts import band_colours
+    colours = band_colours(e.skala)
     esc = html.escape
     name = esc(e.nama) + ('<span class="tag">data contoh/sintetis</span>'
                           if e.sintetis and kabupaten.SYNTH_LABEL not in e.nama else "")
@@ -194,7 +191,7 @@ def _row(root: Path, e: Entri, colours: dict[str, str]) -> str:
                    f" dari Rp{F.rupiah(e.pagu)}</span>")
     else:
         serapan = '<span class="muted">–</span>'
-    k = holidays.ketepatan(e.rid.tahun, e.rid.tw, e.tanggal, root)
+    k = holidays.ketepatan(e.rid.tahun, e.rid.tw, e.tanggal, root, e.aturan)
     batas = F.tanggal(k.batas.tanggal) + ("" if k.batas.lengkap else
                                           ' <span class="muted" title="daftar libur tahun '
                                           + ", ".join(map(str, k.batas.tahun_tanpa_data))
@@ -219,24 +216,38 @@ def _row(root: Path, e: Entri, colours: dict[str, str]) -> str:
 
 def render_html(root: Path, now: dt.datetime | None = None) -> str:
     root = Path(root)
+    from lkj.charts import band_colours
+
+    esc = html.escape
     entries, rekap = collect(root)
-    colours = band_colours()
     now = now or dt.datetime.now()
     periods = sorted({(e.rid.tahun, e.rid.tw) for e in entries} | set(rekap), reverse=True)
-    legend = " ".join(_chip(b.label, b.label, b.label, colours) for b in kinerja.SKALA)
+    kabs = list({e.aturan.slug: e.aturan for e in entries}.values()) or [kabupaten.default(root)]
+    kabs.sort(key=lambda a: (a.sintetis, not a.bawaan, a.nama))
+    several = len(kabs) > 1
+    title = ("Laporan Kinerja Kecamatan" if several
+             else f"Laporan Kinerja Kecamatan — {kabs[0].label}")
+
+    def legend(a: kabupaten.Aturan) -> str:
+        colours = band_colours(a.skala)
+        return " ".join(_chip(b.label, b.label, b.label, colours) for b in a.skala)
+
+    rules = "; ".join((f"{esc(a.label)}: " if several else "") + esc(a.aturan_batas)
+                      for a in kabs)
     parts = [
         "<!DOCTYPE html>", '<html lang="id">', "<head>", '<meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{HTML_POLICY}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Laporan Kinerja Kecamatan — Kabupaten {kabupaten.KABUPATEN}</title>",
+        f"<title>{esc(title)}</title>",
         f"<style>{CSS}</style>", "</head>", "<body>", "<header>",
-        f"<h1>Laporan Kinerja Kecamatan — Kabupaten {kabupaten.KABUPATEN}</h1>",
+        f"<h1>{esc(title)}</h1>",
         f'<p class="meta">{len([e for e in entries if e.links])} laporan tersedia; diperbarui '
-        f"{F.tanggal(now.date())} pukul {now:%H.%M}. Batas waktu laporan: 5 hari kerja setelah "
-        "akhir triwulan (Perbup Lumajang 6/2018), tidak termasuk Sabtu, Minggu, hari libur "
-        "nasional dan cuti bersama (data/libur_nasional.csv). Ketepatan dinilai dari tanggal "
-        "penandatanganan laporan.</p>",
-        f'<p class="legend">Kategori capaian: {legend}</p>']
+        f"{F.tanggal(now.date())} pukul {now:%H.%M}. Batas waktu laporan: {rules}, tidak "
+        "termasuk Sabtu, Minggu, hari libur nasional dan cuti bersama "
+        f"({', '.join(sorted({esc(a.libur) for a in kabs}))}). Ketepatan dinilai dari tanggal "
+        "penandatanganan laporan.</p>"]
+    parts += [f'<p class="legend">Kategori capaian{" " + esc(a.label) if several else ""}: '
+              f"{legend(a)}</p>" for a in kabs]
     if periods:
         parts.append("<nav>" + "".join(
             f'<a href="#p{t}-tw{w}">{F.triwulan(w)} {t}</a>' for t, w in periods) + "</nav>")
@@ -246,18 +257,23 @@ def render_html(root: Path, now: dt.datetime | None = None) -> str:
                      "atau make all TW=….</p>")
     for tahun, tw in periods:
         parts.append(f'<section id="p{tahun}-tw{tw}"><h2>{F.triwulan(tw)} Tahun {tahun}</h2>')
-        if (tahun, tw) in rekap:
-            links = " · ".join(f'<a href="{rekap[(tahun, tw)][f]}">{FORMAT_LABEL[f]}</a>'
-                               for f in ("html", "pdf", "docx") if f in rekap[(tahun, tw)])
-            parts.append(f"<p>Rekap kabupaten (perbandingan antarkecamatan): {links}</p>")
-        rows = [e for e in entries if (e.rid.tahun, e.rid.tw) == (tahun, tw)]
-        if rows:
-            parts.append("<table><thead><tr><th>Kecamatan</th><th>Unit</th>"
-                         "<th>Capaian indikator</th><th>Serapan anggaran</th><th>Batas waktu</th>"
-                         "<th>Ditandatangani</th><th>Ketepatan</th><th>Laporan</th></tr></thead>"
-                         "<tbody>")
-            parts += [_row(root, e, colours) for e in rows]
-            parts.append("</tbody></table>")
+        for a in kabs:
+            found = rekap.get((tahun, tw), {}).get(a.slug)
+            rows = [e for e in entries if (e.rid.tahun, e.rid.tw) == (tahun, tw)
+                    and e.aturan.slug == a.slug]
+            if several and (rows or found):
+                parts.append(f"<h3>{esc(a.label)}</h3>")
+            if found:
+                links = " · ".join(f'<a href="{found[f]}">{FORMAT_LABEL[f]}</a>'
+                                   for f in ("html", "pdf", "docx") if f in found)
+                parts.append(f"<p>Rekap kabupaten (perbandingan antarkecamatan): {links}</p>")
+            if rows:
+                parts.append("<table><thead><tr><th>Kecamatan</th><th>Unit</th>"
+                             "<th>Capaian indikator</th><th>Serapan anggaran</th>"
+                             "<th>Batas waktu</th><th>Ditandatangani</th><th>Ketepatan</th>"
+                             "<th>Laporan</th></tr></thead><tbody>")
+                parts += [_row(root, e) for e in rows]
+                parts.append("</tbody></table>")
         parts.append("</section>")
     parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"

@@ -93,6 +93,9 @@ def _dokumen_grid(inputs: Inputs, indikator_id: str) -> pd.DataFrame:
 
 def compute(inputs: Inputs) -> Result:
     rid = inputs.rid
+    # the kabupaten's rating scale and lower-is-better formula (lkj.kabupaten)
+    skala, rumus = ((inputs.aturan.skala, inputs.aturan.rumus_turun) if inputs.aturan
+                    else (kinerja.SKALA, kinerja.RUMUS_2T))
     real = {r.indikator_id: r for r in inputs.realisasi.itertuples(index=False)}
     keg = inputs.kegiatan
     grids = []
@@ -125,8 +128,8 @@ def compute(inputs: Inputs) -> Result:
             sumber += f"; {Path(files['realisasi']).name} baris {x.baris}"
         if pembilang is not None and penyebut:
             realisasi = kinerja.realisasi_from_components(pembilang, penyebut)
-        cap = kinerja.capaian(realisasi, target, r.polaritas)
-        cap_tahunan = kinerja.capaian(realisasi, r.target, r.polaritas)
+        cap = kinerja.capaian(realisasi, target, r.polaritas, rumus)
+        cap_tahunan = kinerja.capaian(realisasi, r.target, r.polaritas, rumus)
         rows.append({
             "no": r.no, "sasaran": r.sasaran, "indikator_id": r.indikator_id,
             "indikator": r.indikator, "satuan": r.satuan, "polaritas": r.polaritas,
@@ -135,7 +138,7 @@ def compute(inputs: Inputs) -> Result:
             "target_renstra": r.target_renstra, "cara_hitung": r.cara_hitung,
             "label_pembilang": r.label_pembilang or "", "label_penyebut": r.label_penyebut or "",
             "definisi": r.definisi or "", "pembilang": pembilang, "penyebut": penyebut,
-            "realisasi": realisasi, "capaian": cap, "kategori": kinerja.kategori(cap),
+            "realisasi": realisasi, "capaian": cap, "kategori": kinerja.kategori(cap, skala),
             "tercapai": kinerja.tercapai(cap), "capaian_tahunan": cap_tahunan,
             "tercapai_tahunan": kinerja.tercapai(cap_tahunan),
             "standar_nasional": r.standar_nasional, "dasar_standar": r.dasar_standar or "",
@@ -176,8 +179,8 @@ def compute(inputs: Inputs) -> Result:
 
     riwayat = inputs.riwayat.copy()
     pol = dict(zip(indikator["indikator_id"], indikator["polaritas"]))
-    riwayat["capaian"] = [kinerja.capaian(r.realisasi, r.target, pol.get(r.indikator_id, "naik"))
-                          for r in riwayat.itertuples(index=False)]
+    riwayat["capaian"] = [kinerja.capaian(r.realisasi, r.target, pol.get(r.indikator_id, "naik"),
+                                          rumus) for r in riwayat.itertuples(index=False)]
     riwayat = riwayat.sort_values(["indikator_id", "tahun"], kind="stable").reset_index(drop=True)
 
     caps = list(indikator["capaian"])
@@ -192,7 +195,7 @@ def compute(inputs: Inputs) -> Result:
         "ringkasan": {
             "jumlah_indikator": len(indikator),
             "jumlah_tercapai": int(indikator["tercapai"].sum()) if len(indikator) else 0,
-            "capaian_rata_rata": rata, "kategori_rata_rata": kinerja.kategori(rata),
+            "capaian_rata_rata": rata, "kategori_rata_rata": kinerja.kategori(rata, skala),
             "pagu": total.pagu, "realisasi_anggaran": total.realisasi, "sisa": total.sisa,
             "persen_anggaran": total.persen, **cakupan,
             "ambang_serapan": kinerja.ambang_serapan(rid.tw),
@@ -200,6 +203,7 @@ def compute(inputs: Inputs) -> Result:
         "files": [f.__dict__ for f in inputs.files],
         "warnings": [str(w) for w in inputs.warnings],
         "lkj_version": __version__,
+        "aturan": inputs.aturan.meta() if inputs.aturan else None,
     }
     return Result(meta, indikator, inputs.kegiatan.copy(), dokumen, ang, riwayat,
                   inputs.desa.copy(), inputs.pegawai.copy(), inputs.pejabat.copy(),
@@ -427,6 +431,11 @@ def build(root: Path, rid: ReportId) -> Result:
                 None, "nilai", logo, f"simpan logo di folder data/raw/{rid.kec}/ dan tulis nama "
                 "berkasnya saja, mis. logo.png")])
         result.meta["logo_sumber"] = str(path)
+    elif result.meta.get("aturan"):  # the kabupaten's logo, checked when its rules were read
+        from lkj import kabupaten
+        rules = kabupaten.all_rules(root).get(result.meta["aturan"]["slug"])
+        if rules is not None and rules.logo is not None:
+            result.meta["logo_sumber"] = str(rules.logo)
     result.triwulan = quarterly_trend(root, rid, result)
     from lkj.report import Laporan
     Laporan.check_templates(result, root)  # a kecamatan's own chapter template, if any

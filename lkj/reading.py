@@ -43,6 +43,7 @@ MAX_XLSX_UNPACKED = 50 << 20   # its XML, as the file declares it (a "zip bomb" 
 MAX_ROWS = 10_000              # rows holding something; the largest real table has ~300
 MAX_COLUMNS = 100              # the widest table has 17 columns
 MAX_CELL_CHARS = 2_000         # the longest real cell (a definisi) has ~300 characters
+HEADER_SEARCH_ROWS = 30        # an export's title lines above its header: a handful
 
 
 class NumberFormatError(ValueError):
@@ -155,6 +156,9 @@ class Table:
     # False when the file or its header is unusable (missing, empty, no delimiter, missing or
     # doubled column): its cells are then not converted, which would only repeat the problem.
     header_ok: bool = True
+    header_row: int = 1
+    headers: dict[str, str] = field(default_factory=dict)  # column → its header as written
+    preamble: list[tuple[int, str]] = field(default_factory=list)  # rows above the header
 
     def problem(self, message: str, row: int | None = None, column: str | None = None,
                 value: object = None, hint: str = "") -> Problem:
@@ -317,8 +321,10 @@ def _bounded(rows: Iterator[tuple[int, list]]) -> list[tuple[int, list]]:
     return kept
 
 
-def _rows_from_csv(raw: bytes) -> tuple[str, list[tuple[int, list[str]]]]:
-    """(delimiter, [(Excel row number, cells), …]) of the rows that hold something."""
+def _rows_from_csv(raw: bytes, titled: bool = False) -> tuple[str, list[tuple[int, list[str]]]]:
+    """(delimiter, [(Excel row number, cells), …]) of the rows that hold something. ``titled``:
+    title lines may come before the header, so the delimiter is the one of the line that has
+    the most of them among the first lines."""
     if raw.startswith(b"PK\x03\x04"):
         raise UnreadableFile("berkas ini sebenarnya buku kerja Excel (XLSX), bukan CSV",
                              f"ganti akhiran namanya menjadi .xlsx, atau {_RESAVE}")
@@ -329,6 +335,9 @@ def _rows_from_csv(raw: bytes) -> tuple[str, list[tuple[int, list[str]]]]:
     if "\x00" in text:
         raise UnreadableFile("berkas ini bukan teks CSV (berisi data biner)", _RESAVE)
     first = next((line for line in text.splitlines() if line.strip()), "")
+    if titled:
+        lines = [line for line in text.splitlines() if line.strip()][:HEADER_SEARCH_ROWS]
+        first = max(lines or [""], key=lambda line: max(line.count(d) for d in DELIMITERS))
     delimiter = sniff_delimiter(first)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     if mixed:
@@ -495,7 +504,8 @@ def _shape_hint(delimiter: str, split: tuple[int, str] | None) -> str:
 
 
 def read_table(path: Path, label: str, required: list[str], optional: list[str] = (),
-               sheet: str | None = None, allow_empty: bool = False) -> Table:
+               sheet: str | None = None, allow_empty: bool = False, rename=None,
+               header_at=None) -> Table:
     """Read a CSV/XLSX table as text cells; record (not raise) every structural problem.
 
     Problems found: unreadable file, empty file, header without a recognisable delimiter, missing
@@ -503,6 +513,11 @@ def read_table(path: Path, label: str, required: list[str], optional: list[str] 
     header (wrong delimiter, unquoted delimiter or decimal comma, unclosed quote), invisible control
     characters and Excel formula errors in a cell. Fully blank rows are skipped. A file with a
     header and no data rows is a problem unless ``allow_empty`` (optional files).
+
+    For a file made by another system (lkj.impor): ``rename(header) → column or None`` maps
+    headers to columns, and other columns are ignored instead of refused; ``header_at(cells)``
+    tells the header row among the first rows, those above it (a report's title lines) are kept
+    as ``preamble``.
     """
     path = Path(path)
     known = [*required, *optional]
@@ -515,7 +530,7 @@ def read_table(path: Path, label: str, required: list[str], optional: list[str] 
             delimiter, all_rows, notes = _rows_from_xlsx(raw, sheet)
             table.warnings += [Problem(label, m, hint=h) for m, h in notes]
         else:
-            delimiter, all_rows = _rows_from_csv(raw)
+            delimiter, all_rows = _rows_from_csv(raw, header_at is not None)
     except UnreadableFile as exc:
         table.problem(str(exc), exc.row, exc.column, exc.value, exc.hint)
         table.header_ok = False
@@ -533,9 +548,28 @@ def read_table(path: Path, label: str, required: list[str], optional: list[str] 
                       + ("; atau hapus berkas opsional ini" if allow_empty else ""))
         table.header_ok = False
         return table
+    if header_at is not None:
+        found = next((i for i, (_, cells) in enumerate(all_rows[:HEADER_SEARCH_ROWS])
+                      if header_at(cells)), None)
+        if found is None:
+            table.problem(f"baris judul kolom tidak ditemukan di {HEADER_SEARCH_ROWS} baris "
+                          "pertama", 1, None, None, "simpan ekspornya apa adanya dari SIPD/SIMDA: "
+                          "satu baris judul kolom (kode, pagu, realisasi) di atas baris data")
+            table.header_ok = False
+            return table
+        table.preamble = [(n, " ".join(str(c) for c in cells if not _blank(c)))
+                          for n, cells in all_rows[:found]]
+        start = found
     header_row, header = all_rows[start][0], [str(h) for h in all_rows[start][1]]
+    table.header_row = header_row
     rows = all_rows[start + 1:]
     columns = [normalise_header(h) for h in header]
+    if rename is not None:  # unknown columns keep a name, so their cells are not "overflow"
+        columns = [rename(h) or (f"\x00{i}" if str(h).strip() else "")
+                   for i, h in enumerate(header)]
+    for c, h in zip(columns, header):
+        if c in known:
+            table.headers.setdefault(c, h.strip())
 
     named = [c for c in columns if c]
     if len(named) == 1 and len(known) > 1 and named[0] not in known:
@@ -554,16 +588,19 @@ def read_table(path: Path, label: str, required: list[str], optional: list[str] 
     for i, col in enumerate(columns):
         if col == "" and all(i >= len(c) or _blank(c[i]) for _, c in rows):
             continue  # trailing empty column that Excel sometimes adds
-        if col not in known:
+        if col not in known and rename is None:
             guess = difflib.get_close_matches(col, known, n=1)
             hint = (f"mungkin maksudnya '{guess[0]}'" if guess
                     else f"kolom yang dikenal: {', '.join(known)}")
             table.problem("kolom tidak dikenal", header_row,
                           header[i].strip() or f"(kolom {column_letter(i)} tanpa judul)", hint=hint)
     seen = set()
-    for col in columns:
+    for col, title in zip(columns, header):
         if col and col in seen:
-            table.problem("judul kolom ganda", header_row, col, hint="hapus salah satu kolom")
+            table.problem("judul kolom ganda" + (f" (sama artinya dengan '{table.headers[col]}')"
+                                                 if rename is not None else ""), header_row,
+                          title.strip() if rename is not None else col,
+                          hint="hapus salah satu kolom")
             table.header_ok = False
         seen.add(col)
 

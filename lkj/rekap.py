@@ -7,8 +7,11 @@ under build/ and renders it with the same engine as the reports (:func:`lkj.rend
 
 Every kecamatan folder with data for the quarter is validated and computed afresh from data/raw/
 (the same code as a report), so the recap never mixes stale processed tables with new data.
-Sections: capaian per shared indicator (ranked, with a chart), budget absorption per kecamatan and
-per program, missing and late reports against the 21 kecamatan of the kabupaten, and the
+A recap covers one kabupaten (its kecamatan folders, by their profil.csv) under its own rules
+(lkj.kabupaten: deadline, rating labels); ``lkj rekap`` writes one for every kabupaten that has
+data for the quarter. Sections: capaian per shared indicator (ranked, with a chart), budget
+absorption per kecamatan and per program, missing and late reports against the kecamatan of the
+kabupaten (Lumajang: 21), and the
 kecamatan whose data raised warnings or failed validation. Indicators are "shared" when two or
 more kecamatan report an indicator of the same name (compared case-, space- and
 punctuation-insensitively: "Rata - rata Persentase …" = "Rata-rata persentase …").
@@ -60,15 +63,34 @@ class Unit:
     belum_diinput: bool = False       # invalid because the quarter's templates are not filled in
 
 
-def collect(root: Path, tahun: int, tw: int) -> list[Unit]:
+def folders_of(root: Path, aturan: kabupaten.Aturan) -> list[str]:
+    """The kecamatan folders whose profil.csv places them in this kabupaten."""
+    return [kec for kec in kabupaten.kec_folders(root)
+            if kabupaten.for_folder(root, kec).slug == aturan.slug]
+
+
+def kabupaten_with_data(root: Path, tahun: int, tw: int) -> list[kabupaten.Aturan]:
+    """Every kabupaten with a data folder for the quarter (the default one when none has)."""
+    found = {}
+    for kec in kabupaten.kec_folders(root):
+        if kabupaten.units_with_data(root, kec, tahun, tw):
+            a = kabupaten.for_folder(root, kec)
+            found.setdefault(a.slug, a)
+    return sorted(found.values(), key=lambda a: (a.sintetis, not a.bawaan, a.nama)) \
+        or [kabupaten.default(root)]
+
+
+def collect(root: Path, tahun: int, tw: int, aturan: kabupaten.Aturan | None = None
+            ) -> list[Unit]:
+    from lkj.portal import _profil_nama
     from lkj.process import build
     from lkj.scaffold import BELUM_DIISI
 
+    aturan = aturan or kabupaten.default(root)
     units = []
-    for kec in kabupaten.kec_folders(root):
+    for kec in folders_of(root, aturan):
         for unit in kabupaten.units_with_data(root, kec, tahun, tw):
             rid = ReportId(kec, tahun, tw, unit)
-            from lkj.portal import _profil_nama
             u = Unit(rid, _profil_nama(root, kec), kabupaten.is_synthetic(root, kec))
             try:
                 u.result = build(root, rid)
@@ -90,7 +112,7 @@ def collect(root: Path, tahun: int, tw: int) -> list[Unit]:
                                if F.md(BELUM_DIISI) in text]  # narasi is escaped Markdown
                 tgl = meta["laporan"].get("tanggal")
                 u.ketepatan = holidays.ketepatan(tahun, tw, dt.date.fromisoformat(str(tgl))
-                                                 if tgl else None, root)
+                                                 if tgl else None, root, aturan)
             u.sintetis = u.sintetis or kabupaten.SYNTH_LABEL in u.nama
             u.laporan_ada = (rid.report_dir(root) / f"{rid.slug}.html").is_file()
             units.append(u)
@@ -99,16 +121,19 @@ def collect(root: Path, tahun: int, tw: int) -> list[Unit]:
 
 class Rekap:
     def __init__(self, root: Path | str | None, tahun: int, tw: int,
-                 figures_dir: str | Path = "figures", engine: str = "", commit: str = ""):
+                 figures_dir: str | Path = "figures", engine: str = "", commit: str = "",
+                 kab: str = ""):
         from lkj.params import project_root
 
         self.root = Path(root) if root else project_root()
         self.tahun, self.tw = int(tahun), int(tw)
         self.figures_dir = Path(figures_dir)
         self.engine, self.commit = engine, commit
-        self.units = collect(self.root, self.tahun, self.tw)
+        self.aturan = _rules(self.root, kab)
+        self.kab = self.aturan.nama
+        self.units = collect(self.root, self.tahun, self.tw, self.aturan)
         self.camat = [u for u in self.units if u.rid.unit == "camat" and u.result is not None]
-        self.batas = holidays.batas_laporan(self.tahun, self.tw, self.root)
+        self.batas = holidays.batas_laporan(self.tahun, self.tw, self.root, self.aturan)
         self._n: dict[str, int] = {}
 
     # ---- helpers ------------------------------------------------------------------------
@@ -185,11 +210,12 @@ class Rekap:
         for u in self.units:
             by_kec.setdefault(u.rid.kec, []).append(u)
         rows = []
-        slugs = list(kabupaten.KECAMATAN) + sorted(k for k in by_kec if k not in kabupaten.KECAMATAN)
+        known = {k.slug: k.nama for k in self.aturan.kecamatan()}
+        slugs = list(known) + sorted(k for k in by_kec if k not in known)
         for slug in slugs:
             units = by_kec.get(slug)
             if not units:
-                rows.append({"nama": kabupaten.nama(slug), "unit": "–", "status": BELUM_MASUK,
+                rows.append({"nama": known[slug], "unit": "–", "status": BELUM_MASUK,
                              "laporan": "–", "tanggal": None, "ketepatan": "–"})
                 continue
             for u in units:
@@ -219,9 +245,9 @@ class Rekap:
     # ---- sections -----------------------------------------------------------------------
     def _metadata(self) -> str:
         data = {"title": f"Rekap Kinerja Kecamatan {self.periode}",
-                "subtitle": f"Kabupaten {kabupaten.KABUPATEN}"
+                "subtitle": self.aturan.label
                             + (f" — memuat {kabupaten.SYNTH_LABEL}" if self.sintetis() else ""),
-                "author": f"Pemerintah Kabupaten {kabupaten.KABUPATEN}",
+                "author": f"Pemerintah {self.aturan.label}",
                 "date": F.tanggal(self._tanggal()), "lang": "id"}
         return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False,
                                          default_style='"') + "---\n"
@@ -230,7 +256,7 @@ class Rekap:
         note = (f"\n\n**Memuat {kabupaten.SYNTH_LABEL}**" if self.sintetis() else "")
         return (f"::: {{.cover}}\n**REKAP LAPORAN KINERJA KECAMATAN**\n\n"
                 f"**{F.triwulan(self.tw).upper()}**\n\n**TAHUN {self.tahun}**\n\n"
-                f"Pemerintah Kabupaten {kabupaten.KABUPATEN}{note}\n:::\n")
+                f"Pemerintah {F.md(self.aturan.label)}{note}\n:::\n")
 
     def _synth_note(self) -> str:
         s = self.sintetis()
@@ -243,7 +269,8 @@ class Rekap:
 
     def _ringkasan(self) -> str:
         rows = self.status_rows()
-        total = len(kabupaten.KECAMATAN)
+        known = {k.slug for k in self.aturan.kecamatan()}
+        total = len(known)
         kec_data = {u.rid.kec for u in self.units}
         valid = [u for u in self.units if u.result is not None]
         late = [u for u in valid if u.ketepatan and u.ketepatan.tepat_waktu is False]
@@ -255,13 +282,13 @@ class Rekap:
         lines = [
             "::: {.pagebreak}\n:::\n", "# RINGKASAN {.unnumbered}\n", self._synth_note(),
             f"Rekap ini membandingkan laporan kinerja kecamatan di Kabupaten "
-            f"{kabupaten.KABUPATEN} untuk {self.periode}. Data tersedia untuk "
-            f"{len(kec_data & set(kabupaten.KECAMATAN))} dari {total} kecamatan"
-            + (f" (ditambah {len(kec_data - set(kabupaten.KECAMATAN))} folder lain)"
-               if kec_data - set(kabupaten.KECAMATAN) else "")
+            f"{F.md(self.kab)} untuk {self.periode}. Data tersedia untuk "
+            f"{len(kec_data & known)} dari {total} kecamatan"
+            + (f" (ditambah {len(kec_data - known)} folder lain)"
+               if kec_data - known else "")
             + f", seluruhnya {len(self.units)} laporan ({self._counts()}).\n",
-            f"- Batas waktu laporan {self.periode}: **{batas}** (5 hari kerja setelah akhir "
-            "triwulan).",
+            f"- Batas waktu laporan {self.periode}: **{batas}** ({self.aturan.hari_kerja} hari "
+            "kerja setelah akhir triwulan).",
             f"- Laporan dengan data valid: {len(valid)}; tepat waktu: {len(on_time)}; "
             f"terlambat: {len(late)}.",
             f"- Data belum diinput (folder sudah disiapkan): {len(not_entered)}; data tidak "
@@ -297,7 +324,8 @@ class Rekap:
                 f"{self._number('Tabel')} Peringkat capaian: {g['nama']}",
                 f"tbl-capaian-{i}"))
             parts.append(self._figure(_ranking_chart([(u.nama, r.capaian, r.kategori)
-                                                      for u, r in g["rows"]], charts),
+                                                      for u, r in g["rows"]], charts,
+                                                     self.aturan.skala),
                                       f"Peringkat capaian {g['nama']}", f"peringkat-{i}"))
         # overall mean per kecamatan: each over its own indicators, so it is labelled as such
         rows = []
@@ -380,8 +408,9 @@ class Rekap:
         late = [r for r in rows if str(r["ketepatan"]).startswith("terlambat")]
         parts = ["::: {.pagebreak}\n:::\n", "# KETEPATAN DAN KELENGKAPAN LAPORAN {.unnumbered}\n",
                  f"Batas waktu laporan {self.periode} adalah **{F.tanggal(self.batas.tanggal)}**: "
-                 "5 hari kerja setelah akhir triwulan (Perbup Lumajang 6/2018), tidak termasuk "
-                 "Sabtu, Minggu, hari libur nasional dan cuti bersama (data/libur_nasional.csv). "
+                 f"{F.md(self.aturan.aturan_batas)}, tidak termasuk "
+                 "Sabtu, Minggu, hari libur nasional dan cuti bersama "
+                 f"({F.md(self.aturan.libur)}). "
                  "Ketepatan dinilai dari tanggal penandatanganan di laporan.csv.\n",
                  F.md_table(["No", "Kecamatan", "Unit", "Data", "Laporan", "Ditandatangani",
                              "Ketepatan"], table, "lllllrl",
@@ -521,15 +550,16 @@ class Rekap:
                        "Lampiran 1 Folder data yang direkap", "tbl-folder")])
 
 
-def _ranking_chart(items: list[tuple[str, Fraction | None, str]], charts):
+def _ranking_chart(items: list[tuple[str, Fraction | None, str]], charts, skala):
     """Horizontal bars, best on top, coloured by category; a line marks 100% (target met)."""
     import matplotlib.pyplot as plt
 
+    palette = charts.band_colours(skala)
     with plt.rc_context(charts.STYLE):
         fig, ax = charts._figure(len(items))
         y = list(range(len(items)))[::-1]
         values = [float(c) if c is not None else 0.0 for _, c, _ in items]
-        colours = [charts.BAND_COLOURS.get(k, "#9aa5b1") for _, _, k in items]
+        colours = [palette.get(k, "#9aa5b1") for _, _, k in items]
         ax.barh(y, values, 0.6, color=colours)
         for (name, cap, _), yy, v in zip(items, y, values):
             ax.text(v + 1, yy, F.percent(cap), va="center", fontsize=8)
@@ -571,8 +601,18 @@ def default_year(root: Path, tw: int) -> int:
     return years[-1]
 
 
-def basename(tahun: int, tw: int) -> str:
-    return f"rekap-{kabupaten.KABUPATEN.lower()}-{tahun}-tw{tw}"
+def _rules(root: Path, kab: str) -> kabupaten.Aturan:
+    if not kab:
+        return kabupaten.default(root)
+    found = kabupaten.find(root, kab)
+    if found is None:
+        raise LkjError(f"Kabupaten {kab!r} tidak punya berkas aturan di {kabupaten.CONFIG_DIR}/. "
+                       "Pilih salah satu: " + ", ".join(kabupaten.all_rules(root)) + ".")
+    return found
+
+
+def basename(tahun: int, tw: int, kab: str = "lumajang") -> str:
+    return f"rekap-{kab}-{tahun}-tw{tw}"
 
 
 def output_dir(root: Path, tahun: int, tw: int) -> Path:
@@ -581,9 +621,10 @@ def output_dir(root: Path, tahun: int, tw: int) -> Path:
 
 
 def build(root: Path, tw, tahun=None, engine: str = "auto",
-          formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
-    """Execute notebooks/rekap.ipynb, render it, publish into reports/kabupaten/…; regenerate
-    the portal. Returns {format: published path}."""
+          formats: tuple[str, ...] = FORMATS, kab: str = "") -> dict[str, Path]:
+    """Execute notebooks/rekap.ipynb for one kabupaten (``kab``: file name or code of its
+    rules; the default kabupaten when empty), render it, publish into reports/kabupaten/…;
+    regenerate the portal. Returns {format: published path}."""
     from papermill.exceptions import PapermillExecutionError
 
     from lkj import pipeline, portal, publish, render
@@ -594,13 +635,14 @@ def build(root: Path, tw, tahun=None, engine: str = "auto",
     tahun_n = parse_tahun(tahun) if tahun not in (None, "") else default_year(root, tw_n)
     if not (root / NOTEBOOK).is_file():
         raise LkjError(f"Notebook rekap {NOTEBOOK} tidak ditemukan.")
+    aturan = _rules(root, kab)
     chosen = render.select_engine(engine)
-    name = basename(tahun_n, tw_n)
+    name = basename(tahun_n, tw_n, aturan.slug)
     with publish.work_dir(root / "build", f"{name}-", temp=True) as workdir:
         executed = workdir / f"{name}.ipynb"
         # No root: the notebook finds the project from its working directory under build/
         # (an absolute path would be published in the notebook).
-        params = {"root": "", "tahun": tahun_n, "tw": tw_n,
+        params = {"root": "", "tahun": tahun_n, "tw": tw_n, "kab": aturan.slug,
                   "figures_dir": "figures", "engine": chosen, "commit": pipeline.git_commit(root)}
         try:  # the same executor as the reports (lkj/execute.py)
             run_notebook(root / NOTEBOOK, executed, params, workdir)

@@ -24,7 +24,7 @@ from jinja2.lexer import Token
 from jinja2.sandbox import SandboxedEnvironment
 
 from lkj import anggaran as A
-from lkj import charts, desa, kinerja
+from lkj import charts, desa, kabupaten, kinerja
 from lkj import formatting as F
 from lkj import narrative as N
 from lkj.errors import LkjError
@@ -74,6 +74,9 @@ class Laporan:
         self.kec = self.meta["profil"].get("nama_kecamatan", self.meta["kec"].title())
         self.kab = self.meta["profil"].get("kabupaten", "")
         self.jabatan = str(self.meta["laporan"]["nama_jabatan"])
+        # the kabupaten's rating scale and lower-is-better formula, as the numbers were computed
+        self.skala = kabupaten.skala_of(self.meta)
+        self.rumus_turun = (self.meta.get("aturan") or {}).get("rumus_turun", kinerja.RUMUS_2T)
         self._counters: dict[tuple[str, int], int] = {}
         self._labels: dict[str, str] = {}  # "tbl-skala" → "Tabel 3.1"
         self._captions: dict[str, F.Markup] = {}  # chart → "Gambar 3.1 …"
@@ -143,7 +146,7 @@ class Laporan:
         only here."""
         ind, riw, trend = self.r.indikator, self.r.riwayat, self.r.triwulan
         figs = {"target-realisasi": (charts.target_realisasi, (ind,)),
-                "capaian-kategori": (charts.capaian_bands, (ind,))}
+                "capaian-kategori": (charts.capaian_bands, (ind, self.skala))}
         if len(riw):
             figs["riwayat"] = (charts.riwayat, (ind, riw, self.tahun, self.tw))
         if len(trend) and trend["tw"].nunique() > 1:
@@ -319,6 +322,9 @@ class Laporan:
                     "efisiensi": bool(len(linked)), "gambar_riwayat": "riwayat" in self.figures,
                     "gambar_triwulan": "triwulan" in self.figures},
             "aturan_efisiensi": kinerja.ATURAN_EFISIENSI,
+            # the kabupaten's rules (data/kabupaten/*.yml), for the chapter templates to print
+            "aturan": {k: (self.meta.get("aturan") or {}).get(k, "")
+                       for k in ("nama", "batas_waktu", "dasar", "hari_kerja", "susunan_bab")},
             # names as the data writes them (no title case: acronyms and spelling stay)
             "daftar_program": F.Markup("\n".join(f"{i}. {F.md(p.uraian)}"
                                                  for i, p in enumerate(prog.itertuples(), 1))),
@@ -347,7 +353,8 @@ class Laporan:
                           for g in tot["anggaran_ganda"]],
                 "rumus_capaian": " ".join(
                     f"Untuk indikator yang {'makin tinggi makin baik' if p == kinerja.NAIK else 'makin rendah makin baik'}: "
-                    f"{kinerja.RUMUS_CAPAIAN[p]}." for p in sorted(set(ind["polaritas"]))),
+                    f"{kinerja.RUMUS_CAPAIAN[p] if p == kinerja.NAIK else kinerja.RUMUS_TURUN[self.rumus_turun]}."
+                    for p in sorted(set(ind["polaritas"]))),
                 "banding": self._banding_sentences(),
                 "renstra": self._renstra_sentences(),
                 "tren": self._tren_sentences(),
@@ -464,7 +471,8 @@ class Laporan:
         out = []
         for r in self.r.indikator.itertuples():
             if r.target_renstra is not None and r.realisasi is not None:
-                cap = kinerja.capaian(r.realisasi, r.target_renstra, r.polaritas)
+                cap = kinerja.capaian(r.realisasi, r.target_renstra, r.polaritas,
+                                      self.rumus_turun)
                 if cap is not None:
                     out.append(N.render(
                         "renstra", indikator=r.indikator, tahun=self.tahun,
@@ -590,7 +598,7 @@ class Laporan:
 
     def _t_skala(self, bab: int) -> str:
         rows = []
-        for b in kinerja.SKALA:
+        for b in self.skala:
             if b.lower is None:
                 rentang = f"capaian < {F.percent(b.upper)}"
             elif b.upper is None:

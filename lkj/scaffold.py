@@ -8,6 +8,9 @@ What a new quarter folder gets:
   entered for the new quarter), realisasi rows with their numbers emptied, and the narrative
   sections that do not depend on the quarter (latar belakang, maksud dan tujuan, …);
 * for a new year or a new kecamatan: templates — headers and one example row marked "CONTOH";
+  a new kecamatan, named by its name or Kemendagri code anywhere in Indonesia, gets profil.csv
+  and desa.csv from the Kemendagri dataset (:mod:`lkj.wilayah`); a name that several kabupaten
+  share is refused with the candidates;
 * always new: ``laporan.csv`` with the year and quarter filled in and the signing date empty,
   and a placeholder paragraph (marked ``[BELUM DIISI]``) for every narrative that must be
   written for this quarter.
@@ -24,7 +27,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lkj import kabupaten, workbook
+from lkj import kabupaten, wilayah, workbook
 from lkj.errors import LkjError, rel
 from lkj.params import ReportId, _name, parse_tahun, parse_tw
 
@@ -59,9 +62,8 @@ CARRY = ("perjanjian_kinerja", "pejabat", "pegawai", "kegiatan", "dokumen_desa",
 TEMPLATE_TABLES = ("pejabat", "perjanjian_kinerja", "realisasi", "anggaran")
 
 
-def _examples(rid: ReportId) -> dict[str, dict[str, str]]:
+def _examples(rid: ReportId, nama: str) -> dict[str, dict[str, str]]:
     """One example row per table, marked CONTOH where the text would otherwise look real."""
-    nama = kabupaten.nama(rid.kec)
     jabatan = f"CAMAT {nama.upper()}" if rid.unit == "camat" else "CONTOH: KASI …"
     return {
         "desa": {"no": "1", "nama_desa": "CONTOH Nama Desa"},
@@ -109,6 +111,65 @@ class Rencana:
     prev: ReportId | None
     items: list[Berkas]
     optional_missing: list[str]
+    wilayah: wilayah.Kecamatan | None = None
+
+
+def _configured(root: Path) -> list[wilayah.Kecamatan]:
+    """Kecamatan that a rules file lists itself (a kabupaten the dataset does not have)."""
+    return [wilayah.Kecamatan(kode, nama, a.kode, a.nama, a.provinsi)
+            for a in kabupaten.all_rules(root).values() for kode, nama in a.daftar_kecamatan]
+
+
+def _region_of_folder(root: Path, kec: str) -> wilayah.Kecamatan | None:
+    kode = kabupaten.profil(root, kec).get("kode_wilayah", "")
+    return next((k for k in _configured(root) if k.kode == kode), None) or (
+        wilayah.kecamatan(kode) if wilayah.is_code(kode) and kode.count(".") == 2 else None)
+
+
+def locate_kecamatan(root: Path, kec: str, kab: str = "") -> tuple[str, wilayah.Kecamatan | None]:
+    """(folder name, region) of the kecamatan a user names: an existing folder under data/raw/
+    (its profil.csv says which region it is), a Kemendagri code (35.09.01) or a name
+    (Candipuro). A name that kecamatan of several kabupaten share needs ``kab`` (name or code
+    of the kabupaten) or the code; the message lists the candidates."""
+    text = (kec or "").strip()
+    folders = set(kabupaten.kec_folders(root))
+    if text.lower() in folders and not kab:
+        return text.lower(), _region_of_folder(root, text.lower())
+    if wilayah.is_code(text) and text.count(".") == 2:
+        region = next((k for k in _configured(root) if k.kode == text), None) \
+            or wilayah.kecamatan(text)
+        if region is None:
+            raise LkjError(f"Kode kecamatan {text} tidak ada di data wilayah Kemendagri. "
+                           "Perbaikan: periksa kodenya (provinsi.kabupaten.kecamatan, mis. "
+                           "35.08.03 untuk Candipuro, Kabupaten Lumajang).")
+        candidates = [region]
+    else:
+        candidates = [k for k in _configured(root) if wilayah.key(k.nama) == wilayah.key(text)]
+        candidates += wilayah.find_kecamatan(text)
+        if kab:
+            wanted = kabupaten.find(root, kab)
+            kab_codes = {c for c, _, _ in wilayah.find_kabupaten(kab)} | (
+                {wanted.kode} if wanted else set()) | ({kab.strip()} if wilayah.is_code(kab) else set())
+            candidates = [k for k in candidates if k.kode_kabupaten in kab_codes]
+        if not candidates:
+            where = f" di Kabupaten/Kota {kab}" if kab else ""
+            raise LkjError(f"Kecamatan {text!r}{where} tidak ditemukan di data wilayah "
+                           "Kemendagri. Perbaikan: periksa ejaannya (mis. KEC=candipuro), atau "
+                           "sebut kode kecamatannya, mis. KEC=35.08.03.")
+        if len(candidates) > 1:
+            lines = "\n".join(f"  - {k.lengkap}: make init KEC={k.kode} …  atau  KEC={text} "
+                               f"KAB={kabupaten.slug(k.kabupaten)}" for k in candidates)
+            raise LkjError(f"Kecamatan {text!r} ada di {len(candidates)} kabupaten/kota:\n{lines}"
+                           "\nPerbaikan: pilih salah satu dengan kode kecamatannya (KEC=…) atau "
+                           "dengan kabupatennya (KAB=…).")
+    region = candidates[0]
+    name = kabupaten.slug(region.nama)
+    for folder in (name, f"{name}-{kabupaten.slug(region.kabupaten)}"):
+        theirs = _region_of_folder(root, folder) if folder in folders else None
+        if folder not in folders or theirs is None or theirs.kode == region.kode:
+            return folder, region
+    raise LkjError(f"Folder data/raw/{name}/ dan data/raw/{folder}/ sudah dipakai kecamatan lain. "
+                   "Perbaikan: periksa kode_wilayah di profil.csv kedua folder itu.")
 
 
 def _previous(root: Path, rid: ReportId) -> ReportId | None:
@@ -179,32 +240,37 @@ def _narasi_placeholder(key: str, rid: ReportId) -> str:
             "adanya.\n")
 
 
-def plan(root: Path, rid: ReportId) -> Rencana:
-    """Everything a new quarter folder (and a new kecamatan folder) should get."""
+def plan(root: Path, rid: ReportId, region: wilayah.Kecamatan | None = None) -> Rencana:
+    """Everything a new quarter folder (and a new kecamatan folder) should get; ``region``: the
+    kecamatan in the Kemendagri dataset, whose names and desa fill profil.csv and desa.csv."""
     from lkj.validation import KEY_VALUES, NARASI, REQUIRED, SPECS
 
     root = Path(root)
     prev = _previous(root, rid)
     raw, kec_dir = rid.raw_dir(root), rid.kec_dir(root)
-    examples = _examples(rid)
+    nama = region.nama if region else kabupaten.nama(rid.kec)
+    examples = _examples(rid, nama)
     items: list[Berkas] = []
     ptw = f"TW{prev.tw} {prev.tahun}" if prev else ""
 
     # kecamatan level: identity and villages, once per kecamatan
     if workbook.locate(kec_dir, "profil")[0] is None and workbook.find_sheet(raw, "profil")[0] is None:
-        k = kabupaten.KECAMATAN.get(rid.kec)
-        rows = [["nama_kecamatan", kabupaten.nama(rid.kec)], ["kabupaten", kabupaten.KABUPATEN],
-                ["provinsi", kabupaten.PROVINSI], ["kode_wilayah", k.kode if k else ""]]
+        fallback = kabupaten.default(root)
+        rows = [["nama_kecamatan", nama],
+                ["kabupaten", region.kabupaten if region else fallback.nama],
+                ["provinsi", region.provinsi if region else fallback.provinsi],
+                ["kode_wilayah", region.kode if region else ""]]
         items.append(Berkas("profil", kec_dir, ["kunci", "nilai"], rows, sheet_folder=raw,
-                            asal="daftar kecamatan Kabupaten Lumajang" if k else "templat",
-                            isian=[] if k else ["profil.csv: isi nama_kecamatan dan kode_wilayah"]))
+                            asal="data wilayah Kemendagri" if region else "templat",
+                            isian=[] if region else ["profil.csv: isi nama_kecamatan, kabupaten "
+                                                     "dan kode_wilayah"]))
     if workbook.locate(kec_dir, "desa")[0] is None and workbook.find_sheet(raw, "desa")[0] is None:
-        known = kabupaten.DESA.get(rid.kec)
+        known = wilayah.desa(region.kode) if region else []
         cols = [c.name for c in SPECS["desa"]]
         if known:
-            rows = [[str(i), n, ""][:len(cols)] for i, n in enumerate(known, 1)]
-            items.append(Berkas("desa", kec_dir, cols, rows, asal="daftar desa resmi",
-                                sheet_folder=raw))
+            rows = [[str(i), n, kode] for i, (kode, n) in enumerate(known, 1)]
+            items.append(Berkas("desa", kec_dir, cols, rows, sheet_folder=raw,
+                                asal=f"data wilayah Kemendagri ({len(known)} desa/kelurahan)"))
         else:
             ex = examples["desa"]
             items.append(Berkas("desa", kec_dir, cols, [[ex.get(c, "") for c in cols]],
@@ -226,9 +292,16 @@ def plan(root: Path, rid: ReportId) -> Rencana:
     lap_rows = [r for r in lap_rows if r[0] in known_keys]
     from lkj.formatting import tanggal
     from lkj.holidays import batas_laporan
-    batas = batas_laporan(rid.tahun, rid.tw, root).tanggal
+    profil = kabupaten.profil(root, rid.kec) or (
+        {"kode_wilayah": region.kode, "kabupaten": region.kabupaten} if region else {})
+    aturan, why = kabupaten.for_profil(root, profil)
+    batas = batas_laporan(rid.tahun, rid.tw, root, aturan).tanggal
     todo = [f"laporan.csv: isi tanggal penandatanganan (kunci 'tanggal'); batas waktu laporan "
-            f"{tanggal(batas)} ({batas.isoformat()}), 5 hari kerja setelah akhir triwulan"]
+            f"{tanggal(batas)} ({batas.isoformat()}), {aturan.aturan_batas}"]
+    if why:
+        todo.append(f"aturan kabupaten: {why}; buat {kabupaten.CONFIG_DIR}/"
+                    f"{kabupaten.slug(profil.get('kabupaten') or 'kabupaten')}.yml "
+                    "(docs/data.md bagian 9)")
     if not jabatan:
         todo.append("laporan.csv: isi nama_jabatan, mis. Kasi Pemberdayaan Masyarakat")
     items.append(Berkas("laporan", raw, ["kunci", "nilai"], lap_rows,
@@ -326,7 +399,7 @@ def plan(root: Path, rid: ReportId) -> Rencana:
             items.append(Berkas(name, raw, text=_narasi_placeholder(key, rid),
                                 asal="baru (teks petunjuk)",
                                 isian=[f"{name}: ganti paragraf {BELUM_DIISI}"]))
-    return Rencana(rid, prev, items, optional_missing)
+    return Rencana(rid, prev, items, optional_missing, region)
 
 
 def _csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
@@ -367,21 +440,25 @@ class Hasil:
     sudah_ada: list[Path]
     isian: list[str]
     opsional: list[str]
+    wilayah: wilayah.Kecamatan | None = None
 
 
-def _rid(root: Path, kec: str, tahun, tw, unit: str | None) -> ReportId:
+def _rid(root: Path, kec: str, tahun, tw, unit: str | None,
+         kab: str = "") -> tuple[ReportId, wilayah.Kecamatan | None]:
     if tahun in (None, ""):
         raise LkjError("Sebutkan tahun untuk triwulan baru, contoh: make init KEC=candipuro "
                        "TAHUN=2023 TW=3.")
-    return ReportId(_name(kec, "KEC", "KEC=candipuro"), parse_tahun(tahun), parse_tw(tw),
-                    _name(unit or "camat", "UNIT", "UNIT=camat"))
+    tahun, tw = parse_tahun(tahun), parse_tw(tw)  # before the dataset is asked
+    unit = _name(unit or "camat", "UNIT", "UNIT=camat")
+    folder, region = locate_kecamatan(root, kec, kab)
+    return ReportId(_name(folder, "KEC", "KEC=candipuro"), tahun, tw, unit), region
 
 
-def init(root: Path, kec: str, tahun, tw, unit: str | None = None) -> Hasil:
+def init(root: Path, kec: str, tahun, tw, unit: str | None = None, kab: str = "") -> Hasil:
     """Create the quarter folder's input files (CSV); existing files are left untouched."""
     root = Path(root)
-    rid = _rid(root, kec, tahun, tw, unit)
-    rencana = plan(root, rid)
+    rid, region = _rid(root, kec, tahun, tw, unit, kab)
+    rencana = plan(root, rid, region)
     dibuat, sudah, isian = [], [], []
     for item in rencana.items:
         target = item.folder / item.filename
@@ -399,14 +476,15 @@ def init(root: Path, kec: str, tahun, tw, unit: str | None = None) -> Hasil:
             isian += item.isian
         else:
             sudah.append(target)
-    return Hasil(rid, rencana.prev, dibuat, sudah, isian, rencana.optional_missing)
+    return Hasil(rid, rencana.prev, dibuat, sudah, isian, rencana.optional_missing, region)
 
 
 def _petunjuk(rid: ReportId, rencana: Rencana, skipped: list[str],
               included: set[str]) -> list[str]:
     from lkj.formatting import triwulan
 
-    lines = [f"Masukan laporan kinerja {kabupaten.nama(rid.kec)} {triwulan(rid.tw)} {rid.tahun} "
+    nama = rencana.wilayah.nama if rencana.wilayah else kabupaten.nama(rid.kec)
+    lines = [f"Masukan laporan kinerja {nama} {triwulan(rid.tw)} {rid.tahun} "
              f"(unit {rid.unit})",
              "",
              "Setiap lembar berikut adalah satu tabel masukan; kolomnya dijelaskan di docs/data.md.",
@@ -436,15 +514,15 @@ def _petunjuk(rid: ReportId, rencana: Rencana, skipped: list[str],
 
 
 def template(root: Path, kec: str, tahun, tw, unit: str | None = None,
-             keluar: Path | None = None) -> tuple[Path, Hasil]:
+             keluar: Path | None = None, kab: str = "") -> tuple[Path, Hasil]:
     """Write the quarter's inputs as one workbook (``masukan.xlsx`` in the quarter folder, or
     ``keluar``), one sheet per input table, with the same content ``init`` would write; narrative
     files are created as Markdown next to it (never overwritten)."""
     from lkj.validation import KEY_VALUES, SPECS
 
     root = Path(root)
-    rid = _rid(root, kec, tahun, tw, unit)
-    rencana = plan(root, rid)
+    rid, region = _rid(root, kec, tahun, tw, unit, kab)
+    rencana = plan(root, rid, region)
     target = Path(keluar) if keluar else rid.raw_dir(root) / workbook.WORKBOOK
     if target.exists():
         raise LkjError(f"{rel(target, root)} sudah ada dan tidak ditimpa. Hapus atau ganti namanya "
@@ -480,7 +558,7 @@ def template(root: Path, kec: str, tahun, tw, unit: str | None = None,
             sudah.append(path)
     return target, Hasil(rid, rencana.prev, dibuat, sudah,
                          [t.replace(".csv:", " (lembar):") for t in isian],
-                         rencana.optional_missing)
+                         rencana.optional_missing, region)
 
 
 def describe(hasil: Hasil, root: Path, ekspor: bool = False) -> str:
@@ -502,6 +580,8 @@ def describe(hasil: Hasil, root: Path, ekspor: bool = False) -> str:
     head = (f"Folder {folder}/ disiapkan untuk {triwulan(rid.tw)} {rid.tahun}"
             + (f" dari {sumber}." if hasil.prev else f" dengan {sumber}."))
     lines = [head]
+    if hasil.wilayah is not None:
+        lines.append(f"Kecamatan {hasil.wilayah.lengkap}.")
     if hasil.dibuat:
         lines.append("Dibuat:")
         lines += [f"  {rel(p, root)}  ({asal})" for p, asal in hasil.dibuat]

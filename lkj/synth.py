@@ -1,7 +1,9 @@
 """Synthetic ("data contoh/sintetis") kecamatan data for demonstrations and tests: ``lkj synth``.
 
-Writes plausible input files for any list of Lumajang kecamatan so that ``make all`` and the
-kabupaten recap have more than the two real sample kecamatan to work with. The data is:
+Writes plausible input files for any list of kecamatan of a kabupaten (``--kab``; the default,
+Lumajang, when not named: its real kecamatan and desa names from the Kemendagri dataset; the
+synthetic kabupaten "Contoh", data/kabupaten/contoh.yml, to show other rules) so that ``make all``
+and the kabupaten recap have more than the two real sample kecamatan to work with. The data is:
 
 * **labelled** in every output: the kecamatan is named "<Nama> (data contoh/sintetis)" in
   profil.csv (so every title, cover, table row and portal entry carries it), every narrative
@@ -167,11 +169,15 @@ def _weekday_on_or_after(day: dt.date) -> dt.date:
 class _Kecamatan:
     """All years/quarters of one synthetic kecamatan, drawn once from its own generator."""
 
-    def __init__(self, slug: str, tahun: int, seed: int):
-        self.slug, self.tahun, self.seed = slug, tahun, seed
+    def __init__(self, slug: str, tahun: int, seed: int, aturan: kabupaten.Aturan):
+        from lkj import wilayah
+
+        self.slug, self.tahun, self.seed, self.aturan = slug, tahun, seed, aturan
         self.rng = rng = random.Random(f"lkj-synth:{seed}:{slug}:{tahun}")
-        self.nama = kabupaten.nama(slug)
-        known = kabupaten.DESA.get(slug)
+        k = next((k for k in aturan.kecamatan() if k.slug == slug), None)
+        self.nama, self.kode = (k.nama, k.kode) if k else (kabupaten.nama(slug, aturan), "")
+        known = [n for _, n in wilayah.desa(self.kode)] if self.kode and not aturan.sintetis \
+            else []
         if known:
             self.desa = list(known)
         else:
@@ -369,7 +375,7 @@ def _signed(k: _Kecamatan, tw: int, root: Path | None) -> dt.date:
     """Signing date: within the due date for punctual kecamatan, 1–4 weeks after it otherwise."""
     from lkj.holidays import batas_laporan
 
-    due = batas_laporan(k.tahun, tw, root).tanggal
+    due = batas_laporan(k.tahun, tw, root, k.aturan).tanggal
     r = random.Random(f"lkj-synth-tanggal:{k.seed}:{k.slug}:{k.tahun}:{tw}")
     if k.late:
         return _weekday_on_or_after(due + dt.timedelta(days=r.randint(7, 28)))
@@ -390,18 +396,26 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def parse_kecamatan(text: str) -> list[str]:
+def _rules(root: Path | None, kab: str) -> kabupaten.Aturan:
+    found = kabupaten.find(root, kab) if kab else kabupaten.default(root)
+    if found is None:
+        raise LkjError(f"Kabupaten {kab!r} tidak punya berkas aturan di {kabupaten.CONFIG_DIR}/. "
+                       "Pilih salah satu: " + ", ".join(kabupaten.all_rules(root)) + ".")
+    return found
+
+
+def parse_kecamatan(text: str, root: Path | None = None, kab: str = "") -> list[str]:
     """"pasirian,tempeh" → slugs; "semua" → every kecamatan of the kabupaten."""
     items = [t.strip().lower() for t in text.replace(" ", ",").split(",") if t.strip()]
     if items == ["semua"]:
-        return list(kabupaten.KECAMATAN)
+        return [k.slug for k in _rules(root, kab).kecamatan()]
     if not items:
         raise LkjError("Sebutkan kecamatan, mis. --kec pasirian,tempeh (atau --kec semua).")
     return items
 
 
 def synth(root: Path, kecamatan: list[str], tahun: int, tws: list[int], seed: int = 1,
-          skip_real: bool = False) -> dict[str, list[Path]]:
+          skip_real: bool = False, kab: str = "") -> dict[str, list[Path]]:
     """Write synthetic inputs for ``kecamatan`` (camat unit) for the quarters ``tws`` of ``tahun``.
 
     Returns {kecamatan: files written or refreshed}. A kecamatan folder holding real data (no
@@ -411,6 +425,7 @@ def synth(root: Path, kecamatan: list[str], tahun: int, tws: list[int], seed: in
     from lkj.validation import NARASI, SPECS
 
     root = Path(root)
+    aturan = _rules(root, kab)
     columns = {name: [c.name for c in spec] for name, spec in SPECS.items()}
     written: dict[str, list[Path]] = {}
     for slug in kecamatan:
@@ -422,17 +437,18 @@ def synth(root: Path, kecamatan: list[str], tahun: int, tws: list[int], seed: in
             raise LkjError(f"Folder {rel(base, root)}/ berisi data sebenarnya (tanpa penanda "
                            f"{kabupaten.SYNTH_MARKER}); lkj synth tidak menimpanya. Pilih "
                            "kecamatan lain.")
-        k = _Kecamatan(slug, tahun, seed)
+        k = _Kecamatan(slug, tahun, seed, aturan)
         files = written.setdefault(slug, [])
         marker = (f"Folder ini berisi {LABEL}, bukan data sebenarnya.\n"
-                  f"Dibuat oleh: lkj synth --kec {slug} --tahun {tahun} --seed {seed}\n"
+                  f"Dibuat oleh: lkj synth{f' --kab {kab}' if kab else ''} --kec {slug} "
+                  f"--tahun {tahun} --seed {seed}\n"
                   "Hapus folder ini untuk membuang data contoh.\n")
         for rel_name, text in (
                 (kabupaten.SYNTH_MARKER, marker),
                 ("profil.csv", "kunci;nilai\n"
                                f"nama_kecamatan;{k.nama} ({LABEL})\n"
-                               f"kabupaten;{kabupaten.KABUPATEN}\nprovinsi;{kabupaten.PROVINSI}\n"
-                               f"kode_wilayah;{kabupaten.KECAMATAN[slug].kode if slug in kabupaten.KECAMATAN else ''}\n"
+                               f"kabupaten;{aturan.nama}\nprovinsi;{aturan.provinsi}\n"
+                               f"kode_wilayah;{k.kode}\n"
                                f"alamat;{LABEL}\n"),
                 ("desa.csv", "no;nama_desa\n" + "".join(f"{i};{d}\n" for i, d in
                                                        enumerate(k.desa, 1)))):

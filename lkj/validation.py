@@ -111,6 +111,9 @@ class Inputs:
     # as written, so a cross-file problem can name the row and show the value the analyst typed.
     key_rows: dict[str, dict[str, int]] = field(default_factory=dict)
     raw: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # The kabupaten's rules (lkj.kabupaten.Aturan): rating scale, lower-is-better formula,
+    # deadline. None: Lumajang's, as lkj.kinerja defines them.
+    aturan: object = None
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -503,20 +506,80 @@ def load_inputs(root: Path, rid: ReportId) -> Inputs:
         warnings += table.warnings
         files.append(SourceFile(where, table.sha256, len(table.frame)))
     warnings += _hidden_sheets(raw_dir, label)
+    files += _imported(raw_dir, files, warnings, label)
 
     narasi = _narasi(pending, narasi_files, problems, warnings, files, label)
+    aturan = _aturan(root, rid, kv.get("profil"), key_rows.get("profil", {}), problems,
+                     warnings, label)
 
     if problems:
         raise ValidationError(problems)
     for name in SPECS:
         tables.setdefault(name, pd.DataFrame(columns=[ROW, *(c.name for c in SPECS[name])]))
     inputs = Inputs(rid, kv.get("profil", {}), kv.get("laporan", {}), tables, narasi, files,
-                    key_rows=key_rows, raw=raw)
+                    key_rows=key_rows, raw=raw, aturan=aturan)
     problems += _cross_checks(inputs, root, warnings)
     if problems:
         raise ValidationError(problems)
     inputs.warnings = warnings
     return inputs
+
+
+def _imported(raw_dir: Path, files: list[SourceFile], warnings: list[Problem],
+              label) -> list[SourceFile]:
+    """The finance export behind anggaran.csv (``lkj impor anggaran`` wrote ….sumber.csv
+    beside it), listed with the input files — while anggaran.csv is byte for byte the imported
+    one; an edited one is said so."""
+    ang = next((f for f in files if Path(f.path).name == "anggaran.csv"), None)
+    if ang is None:
+        return []
+    found, stale = [], []
+    for path in sorted(raw_dir.glob("anggaran*.sumber.csv")):
+        t = read_table(path, label(path), ["kunci", "nilai"])
+        record = {str(k).strip(): str(v).strip() for k, v in zip(t.frame["kunci"], t.frame["nilai"])}
+        if t.problems or not record.get("sha256_hasil"):
+            warnings.append(Problem(label(path), "jejak impor anggaran tidak dapat dibaca",
+                                    hint="impor ulang dengan lkj impor anggaran, atau hapus "
+                                    "berkas ini"))
+        elif record["sha256_hasil"] == ang.sha256:
+            when = record.get("tanggal_data") or "tidak disebut"
+            found.append(SourceFile(
+                f"{record.get('berkas', '?')} (ekspor keuangan, data s.d. {when}; diimpor "
+                f"{record.get('diimpor', '?')} ke anggaran.csv; jejak {label(path)})",
+                record.get("sha256", ""), int(record["baris"]) if record.get("baris", "").isdigit()
+                else 0))
+        elif record.get("hasil") == "anggaran.csv":
+            stale.append((path, record))
+    if not found:
+        for path, record in stale:
+            warnings.append(Problem(ang.path, f"anggaran.csv sudah berbeda dengan hasil impor "
+                                    f"dari {record.get('berkas', '?')} ({label(path)}), sehingga "
+                                    "jejak impornya tidak dicantumkan",
+                                    hint="bila perubahannya disengaja, biarkan; bila tidak, "
+                                    "impor ulang"))
+    return found
+
+
+def _aturan(root: Path, rid: ReportId, profil: dict | None, rows: dict[str, int],
+            problems: list[Problem], warnings: list[Problem], label):
+    """The rules of the kecamatan's kabupaten (lkj.kabupaten), chosen by its profil.csv."""
+    from lkj import kabupaten
+
+    if profil is None:
+        return None  # profil.csv itself is reported
+    try:
+        aturan, why = kabupaten.for_profil(root, profil)
+    except kabupaten.BadRules as exc:
+        problems.append(exc.problem)
+        return None
+    if why:
+        path = _find(rid.kec_dir(root), "profil") or rid.kec_dir(root) / "profil.csv"
+        warnings.append(Problem(label(path), why, rows.get("kabupaten"), "nilai",
+                                profil.get("kabupaten"),
+                                f"salin {kabupaten.CONFIG_DIR}/{aturan.path.name} menjadi "
+                                f"{kabupaten.CONFIG_DIR}/<nama kabupaten>.yml dan sesuaikan "
+                                "isinya (docs/data.md bagian 9), atau perbaiki kode_wilayah"))
+    return aturan
 
 
 def _file(inputs: Inputs, name: str) -> str:

@@ -129,6 +129,12 @@ def test_make_init_creates_the_quarter(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / TW3 / "perjanjian_kinerja.csv").is_file()
     assert "Yang harus diisi analis" in result.stdout
+    # any kecamatan in Indonesia by its Kemendagri code (issue 17); a path never gets through
+    result = make("init", "KEC=35.09.01", "TAHUN=2024", "TW=1")
+    assert result.returncode == 0, result.stderr
+    assert "nama_kecamatan;Jombang" in (tmp_path / "data/raw/jombang/profil.csv").read_text()
+    result = make("init", "KEC=../jombang", "TAHUN=2024", "TW=1")
+    assert result.returncode != 0 and "KEC tidak valid" in result.stderr
 
 
 # ---- the XLSX workbook --------------------------------------------------------------------
