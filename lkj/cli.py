@@ -184,13 +184,9 @@ def _run(args: argparse.Namespace, root: Path) -> int:
     try:
         rid = params.resolve(root, args.kec, args.tw, args.tahun or None, args.unit or None)
         if args.command == "check":
-            from lkj.process import compute
-            from lkj.validation import check
-            inputs = check(root, rid)
-            result = compute(inputs)  # some warnings (capaian > 150%) need the computed values
-            from lkj.report import Laporan
-            Laporan.check_templates(result, root)  # a kecamatan's own chapter template
-            print(f"OK: data {rid.label()} valid ({len(inputs.files)} berkas diperiksa; "
+            from lkj.process import build
+            result = build(root, rid)  # what process checks, images and templates included
+            print(f"OK: data {rid.label()} valid ({len(result.meta['files'])} berkas diperiksa; "
                   "tidak ada laporan yang dibuat atau diubah).")
             _print_warnings(result.meta["warnings"])
             return EXIT_OK
@@ -208,7 +204,7 @@ def _run(args: argparse.Namespace, root: Path) -> int:
                 _print_warnings(pipeline.process(root, rid).meta["warnings"])
             outputs = pipeline.render_report(root, rid, args.engine, formats)
         print(f"Laporan {rid.label()} selesai dalam {time.perf_counter() - started:.1f} detik:")
-        for key in (*formats, "ipynb"):
+        for key in (*formats, "ipynb", *(k for k in outputs if k.startswith("jejak-audit"))):
             if key in outputs:
                 print(f"  {rel(outputs[key], root)}")
         if args.portal:

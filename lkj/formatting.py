@@ -90,6 +90,14 @@ def tanggal(date: dt.date | None) -> str:
     return "–" if date is None else format_date(date, format="d MMMM y", locale=LOCALE)
 
 
+def bilangan(n: int) -> str:
+    """A count as official letters write it: "dua (2)", "dua belas (12)"; a number of more
+    than two words stays a numeral ("41"), as EYD writes numbers in text."""
+    from lokal import terbilang
+    words = terbilang(int(n))
+    return f"{words} ({int(n)})" if len(words.split()) <= 2 else str(int(n))
+
+
 def roman(n: int) -> str:
     return _ROMAN[n]
 

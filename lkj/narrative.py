@@ -21,7 +21,7 @@ from lkj import kinerja
 _env = Environment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                    keep_trailing_newline=False, autoescape=False, finalize=F.md)
 _env.filters.update(percent=F.percent, rupiah=F.rupiah, number=F.number, md=F.md,
-                    tanggal=F.tanggal, triwulan=F.triwulan)
+                    tanggal=F.tanggal, triwulan=F.triwulan, bilangan=F.bilangan)
 
 T = {
     "capaian": (
@@ -61,13 +61,14 @@ T = {
         "{% if total %}, seluruhnya {{ total }} orang{% endif %}, yang masing-masing telah memiliki "
         "tugas dan fungsi."),
     "program": (
-        "Pada tahun {{ tahun }} terdapat {{ n }} program yang menunjang pencapaian indikator "
+        "Pada tahun {{ tahun }} terdapat {{ n|bilangan }} program yang menunjang pencapaian indikator "
         "kinerja, yaitu:"),
     "kesimpulan": (
-        "Dari {{ n }} indikator kinerja pada {{ periode }}, "
+        "Dari {{ n|bilangan }} indikator kinerja pada {{ periode }}, "
         "{% if tercapai == n %}seluruhnya telah mencapai target"
         "{% elif tercapai == 0 %}belum ada yang mencapai target"
-        "{% else %}{{ tercapai }} indikator telah mencapai target dan {{ n - tercapai }} indikator "
+        "{% else %}{{ tercapai|bilangan }} indikator telah mencapai target dan "
+        "{{ (n - tercapai)|bilangan }} indikator "
         "belum mencapai target{% endif %}. "
         "{% if rata is not none %}Rata-rata capaian kinerja sebesar {{ rata|percent }} dengan "
         "kategori **{{ kategori }}**. {% endif %}"
@@ -93,16 +94,17 @@ T = {
         "{% if akumulasi %}Realisasi tahun {{ tahun }} masih kumulatif sampai dengan "
         "{{ triwulan }}, sehingga belum dapat dibandingkan penuh dengan realisasi akhir tahun "
         "sebelumnya.{% endif %}"),
-    "wilayah": ("Wilayah Kecamatan {{ kecamatan }} terdiri atas {{ n }} desa, yaitu {{ desa }}."),
-    "pk_memuat": ("Perjanjian kinerja {{ unit }} tahun {{ tahun }} memuat {{ n }} sasaran dan "
-                  "indikator kinerja berikut."),
-    "program_pagu": ("Sasaran tersebut didukung oleh {{ n }} program dengan pagu anggaran "
+    "wilayah": ("Wilayah Kecamatan {{ kecamatan }} terdiri atas {{ n|bilangan }} desa, yaitu {{ desa }}."),
+    "pk_memuat": ("Perjanjian kinerja {{ unit }} tahun {{ tahun }} memuat {{ n|bilangan }} "
+                  "indikator kinerja beserta sasarannya sebagai berikut."),
+    "program_pagu": ("Sasaran tersebut didukung oleh {{ n|bilangan }} program dengan pagu anggaran "
                      "seluruhnya Rp{{ pagu|rupiah }}."),
     "belum_tercapai": (
         "Sampai dengan {{ periode }}, "
         "{% if tercapai == n %}seluruh indikator telah mencapai target."
-        "{% elif tercapai == 0 %}seluruh indikator ({{ n }}) belum mencapai target."
-        "{% else %}{{ n - tercapai }} dari {{ n }} indikator belum mencapai target.{% endif %}"),
+        "{% elif tercapai == 0 %}belum satu pun dari {{ n|bilangan }} indikator mencapai target."
+        "{% else %}{{ (n - tercapai)|bilangan }} dari {{ n|bilangan }} indikator belum mencapai "
+        "target.{% endif %}"),
     "realisasi_rumus": ("Realisasi = {{ pembilang }} ÷ {{ penyebut }} × 100% = "
                         "**{{ realisasi }}**"),
     "realisasi_langsung": "Realisasi dilaporkan langsung sebesar {{ realisasi }}.",
@@ -134,12 +136,13 @@ T = {
         "efisiensinya tidak dapat dinilai.{% else %}Seluruh pagu dikaitkan dengan indikator."
         "{% endif %}"),
     "anggaran_ganda": (
-        "Anggaran {{ kode }} {{ uraian }} dikaitkan dengan {{ n }} indikator ({{ indikator }}); "
+        "Anggaran {{ kode }} {{ uraian }} dikaitkan dengan {{ n|bilangan }} indikator ({{ indikator }}); "
         "pada jumlah di tabel per program anggaran itu dihitung sekali."),
     "penghambat": (
-        "{% if n %}Sampai dengan {{ periode }}, {{ n }} dari {{ semua }} {{ jenis }} menyerap "
+        "{% if n %}Sampai dengan {{ periode }}, {{ n|bilangan }} dari {{ semua|bilangan }} "
+        "{{ jenis }} menyerap "
         "kurang dari {{ ambang|percent }} pagunya (separuh dari bagian tahun yang telah "
-        "berjalan){% if nol %}, {{ nol }} di antaranya belum terealisasi sama sekali (Rp0)"
+        "berjalan){% if nol %}, {{ nol|bilangan }} di antaranya belum terealisasi sama sekali (Rp0)"
         "{% endif %}. {{ jenis|capitalize }} tersebut menghambat pencapaian kinerja bila "
         "kegiatannya mendukung indikator:{% else %}Sampai dengan {{ periode }} tidak ada "
         "{{ jenis }} yang menyerap kurang dari {{ ambang|percent }} pagunya.{% endif %}"),

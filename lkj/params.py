@@ -63,6 +63,11 @@ class ReportId:
     def slug(self) -> str:
         return f"lkj-{self.kec}-{self.tahun}-tw{self.tw}-{self.unit}"
 
+    @property
+    def audit_slug(self) -> str:
+        """The audit trail published beside the report (not part of the signed document)."""
+        return f"{self.slug}-jejak-audit"
+
     def raw_dir(self, root: Path) -> Path:
         return root / "data" / "raw" / self.kec / str(self.tahun) / self.unit / f"tw{self.tw}"
 

@@ -58,7 +58,7 @@ def git_commit(root: Path) -> str:
         return ""
 
 
-def execute(root: Path, rid: ReportId, workdir: Path, engine: str) -> Path:
+def execute(root: Path, rid: ReportId, workdir: Path, engine: str, commit: str = "") -> Path:
     """Run the report notebook with papermill in ``workdir``; return the executed notebook.
 
     The cells run inside this interpreter by default (see lkj/execute.py for why and when a
@@ -69,7 +69,7 @@ def execute(root: Path, rid: ReportId, workdir: Path, engine: str) -> Path:
 
     out = workdir / f"{rid.slug}.ipynb"
     try:
-        run_report(root, rid, workdir, engine, out, commit=git_commit(root),
+        run_report(root, rid, workdir, engine, out, commit=commit or git_commit(root),
                    notebook=root / NOTEBOOK)
     except PapermillExecutionError as exc:
         disk = _publish.problem(exc, root, workdir)  # e.g. a chart that could not be saved
@@ -93,11 +93,11 @@ STEPS = {
     "parameters": "mengisi parameter", "parameter": "mengisi parameter",
     "injected-parameters": "mengisi parameter dari lkj",
     "muat": "memuat data olahan (data/processed)", "sampul": "sampul",
-    "kata-pengantar": "Kata Pengantar", "bab1": "Bab I Pendahuluan",
-    "bab2": "Bab II Perencanaan Kinerja", "bab3-capaian": "Bab III capaian kinerja",
-    "bab3-perbandingan": "Bab III perbandingan dengan tahun lalu dan target",
-    "bab3-analisis": "Bab III analisis", "bab3-anggaran": "Bab III realisasi anggaran",
-    "bab4": "Bab IV Penutup", "lampiran": "Lampiran dan jejak audit",
+    "kata-pengantar": "Kata Pengantar", "pendahuluan": "Bab I Pendahuluan",
+    "perencanaan": "perencanaan kinerja (perjanjian kinerja)", "capaian": "capaian kinerja",
+    "perbandingan": "perbandingan dengan tahun lalu dan target",
+    "analisis": "evaluasi dan analisis kinerja", "anggaran": "realisasi anggaran dan tanggapan "
+    "atasan", "penutup": "Penutup", "lampiran": "Lampiran Perjanjian Kinerja",
 }
 _PLAIN_ERRORS = {
     "KeyError": "data yang dicari tidak ada", "FileNotFoundError": "berkas tidak ditemukan",
@@ -231,11 +231,19 @@ def _render_report(root: Path, rid: ReportId, engine: str, formats: tuple[str, .
             _ask_for_charts(rid.processed_dir(root).resolve(), workdir / "figures")
         # The notebook's ``engine`` parameter is the label the audit appendix prints, with the
         # versions of the programs that render; rendering itself uses ``chosen``.
-        executed = execute(root, rid, workdir, engine_version(chosen))
+        label, commit = engine_version(chosen), git_commit(root)
+        executed = execute(root, rid, workdir, label, commit)
         try:
             outputs = render.render(executed, workdir / "out", rid.slug, formats=formats,
                                     engine=chosen, project_root=root, work_dir=workdir,
                                     images_ready=helper.wait if helper else None)
+            audit = [f for f in ("html", "pdf") if f in formats]
+            if audit:  # the audit trail, a document of its own beside the report
+                nb = _audit_notebook(root, rid, workdir, label, commit)
+                for fmt, path in render.render(nb, workdir / "out", rid.audit_slug,
+                                               formats=audit, engine=chosen, project_root=root,
+                                               work_dir=workdir).items():
+                    outputs[f"jejak-audit-{fmt}"] = path
         except Exception as exc:  # keep what ran, say what failed; reports/ is not touched
             disk = _publish.problem(exc, root, workdir)
             if disk:
@@ -252,6 +260,22 @@ def _render_report(root: Path, rid: ReportId, engine: str, formats: tuple[str, .
         _publish.ensure_free(workdir, _publish.NEED["build"] // 2)
         outputs["ipynb"] = executed  # the executed notebook is the audit record
         return publish(outputs, rid.report_dir(root))
+
+
+def _audit_notebook(root: Path, rid: ReportId, workdir: Path, engine: str, commit: str) -> Path:
+    """The audit trail (Laporan.audit_markdown) as a one-output notebook, rendered like the
+    report: files, rows, hashes and versions stay out of the signed document."""
+    import nbformat
+
+    from lkj.report import Laporan
+
+    lap = Laporan.from_processed(rid.processed_dir(root), workdir / "figures", engine, commit)
+    cell = nbformat.v4.new_code_cell("laporan.audit_markdown()")
+    cell.outputs = [nbformat.v4.new_output("display_data",
+                                           data={"text/markdown": lap.audit_markdown()})]
+    target = workdir / f"{rid.audit_slug}.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), str(target))
+    return target
 
 
 def _ask_for_charts(processed_dir: Path, figures_dir: Path) -> None:

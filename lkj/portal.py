@@ -27,8 +27,10 @@ from lkj.safe_markdown import HTML_POLICY
 
 INDEX = Path("reports") / "index.html"
 REKAP_DIR = "kabupaten"   # reports/kabupaten/<tahun>/tw<N>/ holds the kabupaten recap
+# lkj-<kec>-<tahun>-tw<N>-<unit>[-jejak-audit].<ext> (ReportId.slug, ReportId.audit_slug)
 _SLUG = re.compile(r"^lkj-(?P<kec>[a-z0-9][a-z0-9_-]*)-(?P<tahun>\d{4})-tw(?P<tw>[1-4])-"
-                   r"(?P<unit>[a-z0-9][a-z0-9_-]*)\.(?P<ext>html|pdf|docx)$")
+                   r"(?P<unit>[a-z0-9][a-z0-9_-]*?)(?P<audit>-jejak-audit)?"
+                   r"\.(?P<ext>html|pdf|docx)$")
 FORMAT_LABEL = {"html": "HTML", "pdf": "PDF", "docx": "DOCX"}
 
 
@@ -100,7 +102,8 @@ def collect(root: Path) -> tuple[list[Entri], dict[tuple[int, int], dict]]:
                     continue
                 rid = ReportId(m["kec"], int(m["tahun"]), int(m["tw"]), m["unit"])
                 e = found.setdefault(rid, Entri(rid, ""))
-                e.links[m["ext"]] = quote(f.relative_to(reports).as_posix())
+                e.links[("audit-" if m["audit"] else "") + m["ext"]] = quote(
+                    f.relative_to(reports).as_posix())
     for kec in kabupaten.kec_folders(root):
         for ydir in (root / "data" / "raw" / kec).iterdir():
             if not (ydir.is_dir() and re.fullmatch(r"\d{4}", ydir.name)):
@@ -204,6 +207,10 @@ def _row(root: Path, e: Entri) -> str:
                        for f in ("html", "pdf", "docx") if f in e.links)
     if not links:
         links = '<span class="muted">belum dibuat</span>'
+    audit = " · ".join(f'<a href="{e.links["audit-" + f]}">{FORMAT_LABEL[f]}</a>'
+                       for f in ("html", "pdf") if "audit-" + f in e.links)
+    if audit:
+        links += f'<br><span class="muted">Jejak audit:</span> {audit}'
     note = ""
     if e.catatan:
         note = f'<br><span class="fail">{esc(e.catatan)}</span>'

@@ -353,11 +353,11 @@ def write_processed(result: Result, folder: Path) -> None:
                 frame: pd.DataFrame = getattr(result, name)
                 text = frame.map(_store) if len(frame) else frame.astype(str)
                 text.to_csv(tmp / f"{name}.csv", sep=";", index=False, encoding="utf-8-sig")
-            source = result.meta.pop("logo_sumber", None)
-            if source:
-                name = "logo" + Path(source).suffix.lower()
-                shutil.copyfile(source, tmp / name)
-                result.meta["logo"] = name
+            for key in ("logo", "bagan_organisasi"):
+                source = result.meta.pop(f"{key}_sumber", None)
+                if source:
+                    _copy_image(source, tmp / f"{key}.png")
+                    result.meta[key] = f"{key}.png"
             (tmp / "ringkasan.json").write_text(
                 json.dumps(result.meta, default=_json_default, ensure_ascii=False, indent=2,
                            sort_keys=True), encoding="utf-8")
@@ -417,21 +417,13 @@ def build(root: Path, rid: ReportId) -> Result:
     """Validate the raw inputs and compute (no files written)."""
     from lkj.validation import load_inputs
     result = compute(load_inputs(root, rid))
-    logo = str(result.meta["profil"].get("logo") or "").strip()
-    if logo:
-        path = (rid.kec_dir(root) / logo).resolve()
-        inside = rid.kec_dir(root).resolve() in path.parents
-        # what the file holds, not only its name: anything else would reach every output format
-        image = inside and path.is_file() and path.read_bytes()[:8].startswith(
-            (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"))
-        if not image or path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-            from lkj.errors import Problem, ValidationError
-            raise ValidationError([Problem(
-                f"data/raw/{rid.kec}/profil.csv", "berkas logo tidak ditemukan atau bukan PNG/JPG",
-                None, "nilai", logo, f"simpan logo di folder data/raw/{rid.kec}/ dan tulis nama "
-                "berkasnya saja, mis. logo.png")])
-        result.meta["logo_sumber"] = str(path)
-    elif result.meta.get("aturan"):  # the kabupaten's logo, checked when its rules were read
+    images = {"logo": "logo", "bagan_organisasi": "bagan organisasi"}
+    for key, what in images.items():
+        name = str(result.meta["profil"].get(key) or "").strip()
+        if name:
+            result.meta[f"{key}_sumber"] = str(_image(root, rid, key, name, what))
+    if not result.meta.get("logo_sumber") and result.meta.get("aturan"):
+        # the kabupaten's logo, checked when its rules were read
         from lkj import kabupaten
         rules = kabupaten.all_rules(root).get(result.meta["aturan"]["slug"])
         if rules is not None and rules.logo is not None:
@@ -440,6 +432,39 @@ def build(root: Path, rid: ReportId) -> Result:
     from lkj.report import Laporan
     Laporan.check_templates(result, root)  # a kecamatan's own chapter template, if any
     return result
+
+
+def _image(root: Path, rid: ReportId, key: str, name: str, what: str) -> Path:
+    """The PNG/JPG a profil.csv key names, inside the kecamatan's folder."""
+    from PIL import Image
+
+    folder = rid.kec_dir(root).resolve()
+    path = (folder / name).resolve()
+    try:  # what the file holds, not only its name: anything else would reach every output
+        if folder not in path.parents or path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+            raise OSError(name)
+        with Image.open(path) as img:
+            if img.format not in ("PNG", "JPEG"):
+                raise OSError(name)
+            img.verify()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        from lkj.errors import Problem, ValidationError
+        raise ValidationError([Problem(
+            f"data/raw/{rid.kec}/profil.csv", f"berkas {what} tidak ditemukan atau bukan PNG/JPG",
+            None, "nilai", name, f"simpan gambarnya di folder data/raw/{rid.kec}/ dan tulis nama "
+            f"berkasnya saja, mis. {key}.png")]) from None
+    return path
+
+
+def _copy_image(source: str, target: Path) -> None:
+    """Re-encoded as a PNG of at most 2000 px a side: only pixels of someone else's file reach
+    the outputs, and a photo straight from a phone does not weigh down every format."""
+    from PIL import Image
+
+    with Image.open(source) as img:
+        img = img.convert("RGBA")
+        img.thumbnail((2000, 2000))
+        img.save(target, "PNG")
 
 
 def quarterly_trend(root: Path, rid: ReportId, current: Result) -> pd.DataFrame:

@@ -1174,6 +1174,9 @@ def _render_embedded(
     with tempfile.TemporaryDirectory(prefix="lkj-render-", dir=work_dir) as tmp:
         work = Path(tmp)
         meta, body = _collect_markdown(nb, notebook, work / "keluaran")
+        if "toc" in meta:  # the document's own front matter wins, as it does in Quarto
+            for fmt in ("html", "pdf", "docx"):
+                settings[fmt] = {**settings[fmt], "toc": meta["toc"]}
         for lang in (meta.get("lang"), settings["pdf"].get("lang")):
             if lang is not None and not _LANG_RE.match(str(lang)):
                 raise LkjError(f"Kode bahasa (lang) tidak valid: {lang!r}. Gunakan misalnya 'id'.")

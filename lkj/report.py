@@ -30,10 +30,18 @@ from lkj import narrative as N
 from lkj.errors import LkjError
 from lkj.process import Result, read_processed
 
-# Each part of the report and the chapter (bab) its numbers belong to; 0: before Bab I.
-SECTIONS = {"metadata": 0, "sampul": 0, "kata_pengantar": 0, "bab1": 1, "bab2": 2,
-            "bab3_capaian": 3, "bab3_perbandingan": 3, "bab3_analisis": 3, "bab3_anggaran": 3,
-            "bab4": 4, "lampiran": 0}
+# The parts of the report, in order (one notebook cell each), and for each chapter layout
+# (susunan) the chapter (bab) each part belongs to — its tables and figures are numbered in it;
+# 0: before Bab I or in the appendix. Permenpan RB 53/2014 (seed 000): Bab I–IV; the quarterly
+# layout of seeds 002 and 003: Bab I Pendahuluan, Bab II Akuntabilitas Kinerja, Bab III Penutup.
+SECTIONS = ("metadata", "sampul", "kata_pengantar", "pendahuluan", "perencanaan", "capaian",
+            "perbandingan", "analisis", "anggaran", "penutup", "lampiran")
+SUSUNAN = {
+    "permenpan": {"pendahuluan": 1, "perencanaan": 2, "capaian": 3, "perbandingan": 3,
+                  "analisis": 3, "anggaran": 3, "penutup": 4},
+    "triwulanan": {"pendahuluan": 1, "perencanaan": 2, "capaian": 2, "perbandingan": 2,
+                   "analisis": 2, "anggaran": 2, "penutup": 3},
+}
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "bab"
 OVERRIDES = "templat"  # data/raw/<kec>/templat/<name>.md replaces lkj/templates/bab/<name>.md
 CHECKLIST = ("Laporan sudah baik", "Laporan kurang baik", "Laporan segera diperbaiki",
@@ -61,6 +69,14 @@ def _date(value) -> dt.date | None:
     if value in (None, ""):
         return None
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _yaml_block(data: dict) -> str:
+    """A YAML front matter; pandoc reads its strings as Markdown, so they are escaped like
+    every other input text."""
+    data = {k: v if isinstance(v, bool) else str(F.md(v)) for k, v in data.items()}
+    return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False,
+                                     default_style='"') + "---\n"
 
 
 class Laporan:
@@ -124,6 +140,24 @@ class Laporan:
         return N.periode(self.tahun, self.tw)
 
     @property
+    def susunan(self) -> str:
+        """The chapter layout: from laporan.csv, else the kabupaten's for a Camat report, else
+        the quarterly layout (a Kasi's)."""
+        chosen = str(self.meta["laporan"].get("susunan") or "").strip().lower()
+        if chosen in SUSUNAN:
+            return chosen
+        if self.meta["unit"] == "camat":
+            rules = (self.meta.get("aturan") or {}).get("susunan_bab")
+            return rules if rules in SUSUNAN else "permenpan"
+        return "triwulanan"
+
+    @property
+    def daerah(self) -> str:
+        """"Kabupaten Lumajang", or "Kota Batu" when the data names a kota."""
+        kab = " ".join(str(self.kab).split())
+        return kab if kab.lower().startswith(("kota ", "kabupaten ")) else f"Kabupaten {kab}"
+
+    @property
     def unit_nama(self) -> str:
         """"Kecamatan Candipuro" for a Camat report, "Kasi … Kecamatan Candipuro" for a section."""
         if self.meta["unit"] == "camat":
@@ -145,7 +179,10 @@ class Laporan:
         The chapters place them (``gambar()`` in a template); which charts exist is decided
         only here."""
         ind, riw, trend = self.r.indikator, self.r.riwayat, self.r.triwulan
-        figs = {"target-realisasi": (charts.target_realisasi, (ind,)),
+        figs = {}
+        if self.meta.get("bagan_organisasi") and self.processed_dir is not None:
+            figs["bagan-organisasi"] = (None, (self.processed_dir / self.meta["bagan_organisasi"],))
+        figs |= {"target-realisasi": (charts.target_realisasi, (ind,)),
                 "capaian-kategori": (charts.capaian_bands, (ind, self.skala))}
         if len(riw):
             figs["riwayat"] = (charts.riwayat, (ind, riw, self.tahun, self.tw))
@@ -155,6 +192,7 @@ class Laporan:
         return figs
 
     FIGURE_TITLES = {
+        "bagan-organisasi": "Bagan organisasi {unit}",
         "target-realisasi": "Target dan realisasi indikator kinerja {periode}",
         "capaian-kategori": "Capaian indikator terhadap skala kategori",
         "riwayat": "Realisasi indikator dari tahun ke tahun",
@@ -171,6 +209,10 @@ class Laporan:
     def _draw(self, ident: str) -> Path:
         chart, args = self.figures[ident]
         path = self.figures_dir / f"{ident}.png"
+        if chart is None:  # the kecamatan's own picture, already a checked PNG (lkj.process)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(args[0], path)
+            return path
         charts.draw(path, chart, *args)  # a helper drawing it already is not asked twice
         return path
 
@@ -180,7 +222,8 @@ class Laporan:
         output followed by its caption."""
         if ident not in self.figures or self.dry:
             return F.Markup("")
-        title = self.FIGURE_TITLES[ident].format(periode=self.periode, tahun=self.tahun)
+        title = self.FIGURE_TITLES[ident].format(periode=self.periode, tahun=self.tahun,
+                                                 unit=self.unit_nama)
         self._captions[ident] = F.Markup(f"{self._number('Gambar', bab, f'fig-{ident}')} "
                                          f"{F.md(title)}")
         self._draw(ident)
@@ -224,7 +267,7 @@ class Laporan:
             raise KeyError(f"bagian laporan tidak dikenal: {name}")
         if name == "metadata":
             return self._metadata()
-        return self._render(name, SECTIONS[name])
+        return self._render(name, SUSUNAN[self.susunan].get(name, 0))
 
     @classmethod
     def check_templates(cls, result: Result, root: Path) -> None:
@@ -233,6 +276,7 @@ class Laporan:
         lap = cls(result, templates=Path(root) / "data" / "raw" / result.meta["kec"] / OVERRIDES)
         lap.dry = True
         lap.markdown()
+        lap.audit_markdown()
 
     def markdown(self) -> str:
         """The whole report as one Markdown document (used without a notebook, e.g. in tests)."""
@@ -241,9 +285,11 @@ class Laporan:
     # ---- templates ----------------------------------------------------------------------
     @cached_property
     def _env(self) -> SandboxedEnvironment:
-        loaders = [FileSystemLoader(str(TEMPLATES))]
+        # the layout's own templates first, then the shared ones; a kecamatan's before lkj's
+        folders = [TEMPLATES / self.susunan, TEMPLATES]
         if self.overrides is not None and self.overrides.is_dir():
-            loaders.insert(0, FileSystemLoader(str(self.overrides)))
+            folders[:0] = [self.overrides / self.susunan, self.overrides]
+        loaders = [FileSystemLoader(str(f)) for f in folders if f.is_dir()]
         return SandboxedEnvironment(loader=ChoiceLoader(loaders), undefined=StrictUndefined,
                                     trim_blocks=True, lstrip_blocks=True, autoescape=False,
                                     keep_trailing_newline=True, finalize=F.md,
@@ -251,20 +297,23 @@ class Laporan:
 
     def _render(self, name: str, bab: int) -> str:
         state = self._counters
-        key_h, key_n = ("huruf", bab), ("nomor", bab)
 
-        def huruf() -> str:  # A, B, … continuing over the parts of one chapter
-            state[key_h] = state.get(key_h, 0) + 1
-            return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[state[key_h] - 1]
+        def counter(kind: str):  # continuing over the parts of one chapter
+            def next_value() -> int:
+                state[(kind, bab)] = state.get((kind, bab), 0) + 1
+                return state[(kind, bab)]
+            return next_value
 
-        def nomor() -> str:
-            state[key_n] = state.get(key_n, 0) + 1
-            return str(state[key_n])
-
-        context = dict(self._context, huruf=huruf, nomor=nomor,
-                       tabel=lambda what, arg=None: self._table(what, bab, arg),
+        huruf, nomor, sub, butir = (counter(k) for k in ("huruf", "nomor", "subbab", "butir"))
+        context = dict(self._context,
+                       huruf=lambda: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[huruf() - 1],
+                       nomor=lambda: str(nomor()), subbab=lambda: f"{bab}.{sub()}",
+                       butir=lambda: "abcdefghijklmnopqrstuvwxyz"[butir() - 1],
+                       tabel=lambda what, arg=None, nomor=True: self._table(what, bab, arg, nomor),
                        gambar=lambda ident: self._figure(bab, ident),
-                       tanda_tangan=lambda atasan=True: self._signature(atasan))
+                       tanda_tangan=lambda atasan=True: self._signature(atasan),
+                       tanggapan_atasan=self._tanggapan_block,
+                       perjanjian_kinerja=lambda: self._pk_form(bab))
         try:
             template = self._env.get_template(f"{name}.md")
             text = template.render(context)
@@ -300,7 +349,9 @@ class Laporan:
         tot = self.meta["ringkasan"]
         riw = self.r.riwayat
         laporan = {
-            "kecamatan": self.kec, "kabupaten": self.kab, "jabatan": self.jabatan,
+            "kecamatan": self.kec, "kabupaten": self.kab, "daerah": self.daerah,
+            "alamat": str(self.meta["profil"].get("alamat") or ""),
+            "jabatan": self.jabatan,
             "jabatan_kapital": self.jabatan.upper(), "unit": self.meta["unit"],
             "camat": self.meta["unit"] == "camat", "unit_nama": self.unit_nama,
             "periode": self.periode, "tahun": self.tahun, "tahun_lalu": self.tahun - 1,
@@ -513,22 +564,56 @@ class Laporan:
         shutil.copyfile(src, dst)
         return F.Markup(f"![]({dst.as_posix()}){{width=3.2cm}}")
 
-    def _signature(self, with_superior: bool = True) -> F.Markup:
+    # Signature blocks (Tata Naskah Dinas): what precedes, the jabatan (Plt./Plh. first), the space
+    # to sign (lkj.lua puts it before the bold name), the name, pangkat/golongan and NIP.
+    def _person(self, role: str):
+        rows = self.r.pejabat[self.r.pejabat["peran"] == role]
+        return next(rows.itertuples(), None)
+
+    def _atasan(self):
+        """The atasan langsung: the row so named, else the one a Kasi's report names under
+        "Mengetahui" (seed 003), else None (a Camat's is the Bupati, written by hand)."""
+        row = self._person("atasan")
+        if row is None and self.meta["unit"] != "camat":
+            row = self._person("mengetahui")
+        return row
+
+    @staticmethod
+    def _jabatan(p) -> str:
+        prefix = {"plt": "Plt.", "plh": "Plh."}.get(str(getattr(p, "kedudukan", "") or "").lower())
+        jabatan = str(p.jabatan)
+        if prefix and not jabatan.lower().startswith(prefix.lower()):
+            jabatan = f"{prefix} {jabatan}"
+        return jabatan
+
+    def _block(self, lines: list[str], p=None, jabatan: str = "") -> str:
+        if p is not None:
+            lines = [*lines, F.md(self._jabatan(p)), f"**{F.md(p.nama)}**",
+                     F.md(getattr(p, "pangkat", "") or ""), f"NIP. {F.md(p.nip)}" if p.nip else ""]
+        else:  # a name to be written by hand under the signature
+            lines = [*lines, F.md(jabatan), "**(" + "…" * 20 + ")**"]
+        return "::: {.signature}\n" + "\n\n".join(x for x in lines if x) + "\n:::\n"
+
+    def _place_date(self) -> str:
         lap = self.meta["laporan"]
-        place_date = f"{F.md(lap['tempat'])}, {F.tanggal(_date(lap['tanggal']))}"
-        blocks = []
-        signer = self.r.pejabat[self.r.pejabat["peran"] == "penandatangan"]
-        known = self.r.pejabat[self.r.pejabat["peran"] == "mengetahui"]
-        if not with_superior:
-            known = known.iloc[0:0]
-        for row, first in ((known, "Mengetahui"), (signer, place_date)):
-            for p in row.itertuples():
-                nip = f"NIP. {F.md(p.nip)}" if p.nip else ""
-                blocks.append(f"::: {{.signature}}\n{first}\n\n{F.md(p.jabatan)}\n\n"
-                              f"**{F.md(p.nama)}**\n\n{nip}\n:::\n")
+        return f"{F.md(lap['tempat'])}, {F.tanggal(_date(lap['tanggal']))}"
+
+    @staticmethod
+    def _side_by_side(blocks: list[str]) -> F.Markup:
         if len(blocks) > 1:
             return F.Markup(":::: {.signatures}\n" + "\n".join(blocks) + "::::\n")
         return F.Markup("\n".join(blocks))
+
+    def _signature(self, with_superior: bool = True) -> F.Markup:
+        """The report's approval: the signer, and beside it "Mengetahui" — for a Kasi
+        "Mengetahui / ATASAN LANGSUNG" with the Camat (seed 003)."""
+        blocks = []
+        known = self._person("mengetahui") if with_superior else None
+        if known is not None:
+            first = ["Mengetahui"] + (["ATASAN LANGSUNG"] if self.meta["unit"] != "camat" else [])
+            blocks.append(self._block(first, known))
+        blocks.append(self._block([self._place_date()], self._person("penandatangan")))
+        return self._side_by_side(blocks)
 
     def _tanggapan(self) -> dict:
         """The supervisor's checklist (seed 002/003): what was ticked, or blank boxes to tick."""
@@ -542,9 +627,51 @@ class Laporan:
         for butir, ticked, catatan in items:
             box = "☑" if ticked else "☐"
             lines.append(f"| {box} {F.md(butir)}" + (f": {F.md(catatan)}" if catatan else ""))
-        if not len(tg):
-            lines.append("| Catatan: " + "." * 60)
         return {"diisi": bool(len(tg)), "daftar": F.Markup("\n".join(lines))}
+
+    def _tanggapan_block(self) -> F.Markup:
+        """The checklist, lines for notes and the atasan's signature, kept on one page."""
+        tg = self._tanggapan()
+        notes = "" if tg["diisi"] else "\n".join(["| Catatan:", *["| " + "." * 90] * 3])
+        atasan = self._atasan()
+        jabatan = ("" if atasan is not None else
+                   f"BUPATI {self.kab.upper()}" if self.meta["unit"] == "camat" else "")
+        when = "…" * 12 + ", " + "…" * 16  # place and date, by hand
+        sign = self._block([when, "Atasan Langsung,"], atasan, jabatan)
+        return F.Markup(":::: {.keep}\n" + tg["daftar"] + "\n\n" + (notes + "\n\n" if notes else "")
+                        + sign + "::::\n")
+
+    def _pk_form(self, bab: int) -> F.Markup:
+        """The Perjanjian Kinerja as its form (Permenpan RB 53/2014 lampiran): the statement,
+        Pihak Pertama and Pihak Kedua, both signatures, then indicators and targets, programs
+        and pagu."""
+        first, second = self._person("penandatangan"), self._atasan()
+        kedua = (f"BUPATI {self.kab.upper()}" if self.meta["unit"] == "camat"
+                 else "atasan langsung")
+        def party(p, fallback: str) -> str:
+            if p is None:
+                return f"| Nama    : {'.' * 40}\n| Jabatan : {F.md(fallback)}"
+            return f"| Nama    : {F.md(p.nama)}\n| Jabatan : {F.md(self._jabatan(p))}"
+        text = "\n\n".join([
+            f"**PERJANJIAN KINERJA TAHUN {self.tahun}**\n\n**{F.md(self.unit_nama.upper())}**",
+            "Dalam rangka mewujudkan manajemen pemerintahan yang efektif, transparan, dan "
+            "akuntabel serta berorientasi pada hasil, kami yang bertanda tangan di bawah ini:",
+            party(first, self.jabatan), "selanjutnya disebut **Pihak Pertama**,",
+            party(second, kedua), "selaku atasan Pihak Pertama, selanjutnya disebut "
+            "**Pihak Kedua**.",
+            "Pihak Pertama berjanji akan mewujudkan target kinerja yang seharusnya sesuai lampiran "
+            "perjanjian ini, dalam rangka mencapai target kinerja jangka menengah seperti yang "
+            "telah ditetapkan dalam dokumen perencanaan. Keberhasilan dan kegagalan pencapaian "
+            "target kinerja tersebut menjadi tanggung jawab kami.",
+            "Pihak Kedua akan melakukan supervisi yang diperlukan serta akan melakukan evaluasi "
+            "terhadap capaian kinerja dari perjanjian ini dan mengambil tindakan yang diperlukan "
+            "dalam rangka pemberian penghargaan dan sanksi.",
+        ])
+        sign = self._side_by_side([self._block(["Pihak Kedua,"], second, kedua),
+                                   self._block([F.md(self.meta["laporan"]["tempat"]) + ", "
+                                                + "…" * 16, "Pihak Pertama,"], first)])
+        return F.Markup(text + "\n\n" + sign + "\n" + self._t_lampiran_pk(bab) + "\n"
+                        + self._t_lampiran_program(bab))
 
     def _audit(self) -> dict:
         meta = self.meta
@@ -555,16 +682,35 @@ class Laporan:
         warnings = meta.get("warnings") or []
         warn = ("\n".join(f"- {F.md(w)}" for w in warnings) if warnings
                 else "Tidak ada peringatan.")
-        return {"parameter": F.Markup(params), "peringatan": F.Markup(warn)}
+        # the signed document names its data and software in one line; the rest is apart
+        short = (f"Semua angka dalam laporan ini dihitung dengan aplikasi lkj dari "
+                 f"{len(meta['files'])} berkas data masukan {F.md(self.unit_nama)} "
+                 f"{F.md(self.periode)}; daftar berkas, baris sumber setiap indikator dan "
+                 f"peringatan data dimuat dalam dokumen Jejak Audit yang diterbitkan bersama "
+                 f"laporan ini.")
+        return {"parameter": F.Markup(params), "peringatan": F.Markup(warn),
+                "ringkas": F.Markup(short)}
+
+    def audit_markdown(self) -> str:
+        """The audit trail, a document of its own published beside the report: no cover and
+        no Daftar Isi (``pagetitle`` names it in a browser without a title page)."""
+        head = _yaml_block({"pagetitle": f"Jejak Audit Laporan Kinerja {self.unit_nama} "
+                                         f"{self.periode}", "lang": "id", "toc": False})
+        return head + "\n" + self._render("jejak_audit", 0)
 
     # ---- tables ---------------------------------------------------------------------------
-    def _table(self, what: str, bab: int, arg=None) -> F.Markup:
+    def _table(self, what: str, bab: int, arg=None, numbered: bool = True) -> F.Markup:
         build = getattr(self, f"_t_{what}", None)
         if build is None:
             raise LkjError(f"tabel tidak dikenal di templat: {what!r}")
+        self._numbered = numbered
         return F.Markup(build(bab) if arg is None else build(bab, arg))
 
     def _caption(self, bab: int, ident: str, title: str) -> tuple[str, str]:
+        """"Tabel 3.1 …" — or the title alone for a table the layout does not number (the
+        seed's numbering stays as reviewers know it)."""
+        if not getattr(self, "_numbered", True):
+            return title, ident
         return f"{self._number('Tabel', bab, ident)} {title}", ident
 
     def _t_pk(self, bab: int) -> str:
@@ -791,8 +937,22 @@ class Laporan:
         rows = [[str(r.no), r.sasaran, r.indikator, r.satuan,
                  F.value_with_unit(r.target, r.satuan)] for r in self.r.indikator.itertuples()]
         return F.md_table(["No", "Sasaran", "Indikator Kinerja", "Satuan", f"Target {self.tahun}"],
-                          rows, "lllcr", f"Lampiran 1 Perjanjian Kinerja Tahun {self.tahun}",
+                          rows, "lllcr",
+                          f"Sasaran, Indikator dan Target Perjanjian Kinerja Tahun {self.tahun}",
                           "tbl-lampiran-pk")
+
+    def _t_lampiran_program(self, bab: int) -> str:
+        prog = A.programs(self.r.anggaran)
+        rows = [[str(i), p.uraian, F.rupiah(p.pagu)] for i, p in enumerate(prog.itertuples(), 1)]
+        rows.append(["", "JUMLAH", F.rupiah(self.meta["ringkasan"]["pagu"])])
+        return F.md_table(["No", "Program", "Anggaran (Rp)"], rows, "llr",
+                          f"Program dan Anggaran Perjanjian Kinerja Tahun {self.tahun}",
+                          "tbl-lampiran-program", {len(rows) - 1})
+
+    def _t_sumber(self, bab: int) -> str:
+        rows = [[str(r.no), r.indikator, r.sumber] for r in self.r.indikator.itertuples()]
+        return F.md_table(["No", "Indikator Kinerja", "Berkas dan baris sumber"], rows, "lll",
+                          "Sumber Data Setiap Indikator", "tbl-sumber")
 
     def _t_berkas(self, bab: int) -> str:
         # The full hash, split in two halves so it wraps inside a table cell on A4.
@@ -800,20 +960,14 @@ class Laporan:
                   F.Markup(f"`{f['sha256'][:32]}` `{f['sha256'][32:]}`")]
                  for f in self.meta["files"]]
         return F.md_table(["Berkas masukan", "Baris", "SHA-256"], files, "lrl",
-                          "Lampiran 2 Berkas Masukan Laporan", "tbl-berkas")
+                          "Berkas Masukan Laporan", "tbl-berkas")
 
     # ---- metadata ---------------------------------------------------------------------------
     def _metadata(self) -> str:
         lap = self.meta["laporan"]
-        # pandoc reads metadata strings as Markdown: escaped like every other input text.
-        data = {
-            "title": F.md(f"Laporan Kinerja {self.jabatan} {self.periode}"),
-            "subtitle": F.md(f"Kecamatan {self.kec}"),
-            "author": F.md(f"Pemerintah Kabupaten {self.kab}"),
-            "date": F.md(F.tanggal(_date(lap["tanggal"]))),
-            "lang": "id",
+        return _yaml_block({
+            "title": f"Laporan Kinerja {self.jabatan} {self.periode}",
+            "subtitle": f"Kecamatan {self.kec}", "author": f"Pemerintah {self.daerah}",
+            "date": F.tanggal(_date(lap["tanggal"])), "lang": "id",
             "lkj-daftar": True,  # Daftar Tabel and Daftar Gambar after the Daftar Isi
-        }
-        data = {k: v if isinstance(v, bool) else str(v) for k, v in data.items()}
-        return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False,
-                                         default_style='"') + "---\n"
+        })

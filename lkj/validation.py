@@ -31,7 +31,9 @@ NARASI = ("kata_pengantar", "latar_belakang", "maksud_tujuan", "gambaran_umum",
           "rencana_tindak_lanjut", "penutup")
 DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 STATUS_KEGIATAN = ("ditindaklanjuti", "belum")
-PERAN = ("penandatangan", "mengetahui")
+PERAN = ("penandatangan", "mengetahui", "atasan")
+KEDUDUKAN = ("definitif", "plt", "plh")  # Plt./Plh. is written before the jabatan
+SUSUNAN = ("permenpan", "triwulanan")  # the two chapter layouts of the seeds (lkj/report.py)
 YA_TIDAK = ("ya", "tidak")
 
 
@@ -47,7 +49,8 @@ _TW_TARGETS = [Col(f"target_tw{i}", "decimal") for i in range(1, 5)]
 SPECS: dict[str, list[Col]] = {
     "desa": [Col("no", "int"), Col("nama_desa", required=True), Col("kode_desa")],
     "pejabat": [Col("peran", "choice", True, PERAN), Col("jabatan", required=True),
-                Col("nama", required=True), Col("nip")],
+                Col("nama", required=True), Col("nip"), Col("pangkat"),
+                Col("kedudukan", "choice", False, KEDUDUKAN)],
     "pegawai": [Col("status", required=True), Col("jumlah", "int", True)],
     "perjanjian_kinerja": [
         Col("no", "int", True), Col("sasaran", required=True), Col("indikator_id", required=True),
@@ -76,8 +79,9 @@ SPECS: dict[str, list[Col]] = {
 }
 # Key/value files: (required keys, optional keys)
 KEY_VALUES = {
-    "profil": (("nama_kecamatan", "kabupaten"), ("provinsi", "kode_wilayah", "alamat", "logo")),
-    "laporan": (("tahun", "triwulan", "nama_jabatan", "tempat", "tanggal"), ("unit",)),
+    "profil": (("nama_kecamatan", "kabupaten"), ("provinsi", "kode_wilayah", "alamat", "logo",
+                                                 "bagan_organisasi")),
+    "laporan": (("tahun", "triwulan", "nama_jabatan", "tempat", "tanggal"), ("unit", "susunan")),
 }
 KEC_LEVEL = ("profil", "desa")
 REQUIRED = ("profil", "desa", "laporan", "pejabat", "perjanjian_kinerja", "anggaran")
@@ -636,6 +640,11 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
     elif tgl is not None:
         lap["tanggal"] = tgl
     lap["tahun"], lap["triwulan"] = rid.tahun, rid.tw
+    susunan = str(lap.get("susunan") or "").strip().lower()
+    if susunan and susunan not in SUSUNAN:
+        out.append(Problem(f("laporan"), "susunan bab tidak dikenal", lap_row("susunan"), "nilai",
+                           lap.get("susunan"), "pilih permenpan (Bab I–IV, Permenpan RB 53/2014) "
+                           "atau triwulanan (Bab I–III); kosongkan untuk susunan bawaan"))
 
     # perjanjian kinerja: unique ids, sensible targets
     pk = inputs.perjanjian_kinerja
@@ -852,6 +861,12 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
         out.append(Problem(f("pejabat"), f"harus ada tepat satu baris berperan penandatangan "
                            f"(ada {len(signers)})", int(rows[0]), "peran", None,
                            "tandai satu pejabat sebagai penandatangan"))
+    superiors = list(inputs.pejabat.loc[inputs.pejabat["peran"] == "atasan", ROW])
+    if len(superiors) > 1:
+        out.append(Problem(f("pejabat"), "paling banyak satu baris berperan atasan (atasan "
+                           "langsung: Pihak Kedua perjanjian kinerja dan pemberi tanggapan)",
+                           int(superiors[1]), "peran", "atasan",
+                           "hapus baris atasan yang lain"))
     return out
 
 

@@ -251,7 +251,7 @@ def poisoned(request, tmp_path_factory, canary):
     from lkj.report import TEMPLATES
     own = root / "data/raw/candipuro/templat"
     own.mkdir(parents=True)
-    (own / "bab4.md").write_text((TEMPLATES / "bab4.md").read_text(encoding="utf-8") + "\n\n"
+    (own / "penutup.md").write_text((TEMPLATES / "permenpan/penutup.md").read_text(encoding="utf-8") + "\n\n"
                                  + payload(ATTACKS / "narasi/html.md", canary.url) + "\n\n"
                                  + payload(ATTACKS / "narasi/tautan.md", canary.url),
                                  encoding="utf-8")

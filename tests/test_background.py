@@ -161,5 +161,5 @@ def test_without_a_helper_a_report_draws_each_chart_when_its_chapter_is_shown(sa
 
     laporan = Laporan(sample, tmp_path / "figures")
     assert not (tmp_path / "figures").exists()
-    laporan.section("bab3_anggaran")
+    laporan.section("anggaran")
     assert [p.name for p in (tmp_path / "figures").iterdir()] == ["serapan-program.png"]

@@ -79,3 +79,11 @@ def test_markdown_escaping_keeps_text_literal():
     assert F.md("<script>") == "\\<script\\>"
     assert F.md("#set $x$ @ref *b* _i_") == "\\#set \\$x\\$ \\@ref \\*b\\* \\_i\\_"
     assert F.md("baris\nbaru") == "baris baru"
+
+
+def test_counts_are_written_in_words_with_the_numeral_when_two_words_say_them():
+    assert F.bilangan(2) == "dua (2)"
+    assert F.bilangan(1) == "satu (1)"
+    assert F.bilangan(12) == "dua belas (12)"
+    assert F.bilangan(30) == "tiga puluh (30)"
+    assert F.bilangan(41) == "41"  # "empat puluh satu": a numeral reads better (EYD)

@@ -218,11 +218,13 @@ def test_portal_and_reports_render_in_chromium_without_errors(browser):
     for kategori, colour in info["chips"]:
         if kategori in BAND_COLOURS:
             assert colour == _rgb(BAND_COLOURS[kategori]), (kategori, colour)
-    # every link resolves: the three formats of every built report, nothing external
+    # every link resolves: the three formats of every built report and its audit trail (HTML,
+    # PDF), nothing external
     reports = [Path(unquote(urlparse(u).path)) for u in info["links"]]
     assert all(urlparse(u).scheme == "file" for u in info["links"]), info["links"]
     assert {p.name for p in reports if p.name.startswith("lkj-")} == {
-        f"lkj-{k}-2023-tw2-camat.{e}" for k in BUILT for e in ("html", "pdf", "docx")}
+        f"lkj-{k}-2023-tw2-camat.{e}" for k in BUILT for e in ("html", "pdf", "docx")} | {
+        f"lkj-{k}-2023-tw2-camat-jejak-audit.{e}" for k in BUILT for e in ("html", "pdf")}
     for p in reports:   # (a kabupaten recap, when test_rekap ran first, is linked too)
         assert p.is_file() and p.stat().st_size > 1000, p
         head = p.read_bytes()[:4]

@@ -25,6 +25,20 @@ ROOT = Path(__file__).resolve().parent.parent
 NUM = r"−?\d{1,3}(?:\.\d{3})*(?:,\d+)?"
 
 
+# Counts are written in words with the numeral, "dua (2) indikator": the words, read with this
+# table written out by hand, must say the numeral.
+WORDS = dict(zip("nol satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas".split(),
+                 range(12))) | {"dua belas": 12}
+
+
+def count(name: str) -> str:
+    return rf"(?P<{name}_w>[a-z]+(?: belas)?) \((?P<{name}>\d+)\)"
+
+
+def words_match(m, *names) -> bool:
+    return all(WORDS.get(m[f"{x}_w"]) == int(m[x]) for x in names)
+
+
 def n(text: str) -> Decimal:
     return Decimal(text.replace("−", "-").replace(".", "").replace(",", "."))
 
@@ -103,12 +117,12 @@ CHECKS = {
                            rf"pegawai [^,]+?)*), seluruhnya (?P<t>{NUM}) orang"),
                 lambda m: sum(n(x) for x in re.findall(rf"({NUM}) pegawai", m["list"])) == n(m["t"])),
     "kesimpulan": (re.compile(
-        rf"Dari (?P<n>{NUM}) indikator kinerja pada [^,]+, (?P<k>{NUM}) indikator telah mencapai "
-        rf"target dan (?P<j>{NUM}) indikator belum"),
-        lambda m: n(m["k"]) + n(m["j"]) == n(m["n"])),
-    "belum": (re.compile(rf"Sampai dengan [^,]+, (?P<k>{NUM}) dari (?P<n>{NUM}) indikator belum "
+        rf"Dari {count('n')} indikator kinerja pada [^,]+, {count('k')} indikator telah mencapai "
+        rf"target dan {count('j')} indikator belum"),
+        lambda m: n(m["k"]) + n(m["j"]) == n(m["n"]) and words_match(m, "n", "k", "j")),
+    "belum": (re.compile(rf"Sampai dengan [^,]+, {count('k')} dari {count('n')} indikator belum "
                          rf"mencapai target"),
-              lambda m: n(m["k"]) < n(m["n"])),
+              lambda m: n(m["k"]) < n(m["n"]) and words_match(m, "k", "n")),
     "cakupan": (re.compile(
         rf"didukung anggaran sebesar Rp(?P<a>{NUM}) \((?P<pa>{NUM})% dari pagu\)\. Anggaran "
         rf"sebesar Rp(?P<b>{NUM}) \((?P<pb>{NUM})% dari pagu\)"),

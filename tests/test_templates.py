@@ -13,7 +13,7 @@ from lkj import pipeline
 from lkj.cli import main
 from lkj.errors import LkjError
 from lkj.params import ReportId
-from lkj.report import SECTIONS, TEMPLATES, Laporan
+from lkj.report import SECTIONS, SUSUNAN, TEMPLATES, Laporan
 
 RID = ReportId("candipuro", 2023, 2)
 
@@ -26,42 +26,81 @@ def laporan(project) -> Laporan:
 
 
 def override(project, name: str, text: str):
-    folder = project / "data/raw/candipuro/templat"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.md").write_text(text, encoding="utf-8")
+    path = project / "data/raw/candipuro/templat" / f"{name}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def test_every_part_of_the_report_has_a_template_a_person_can_read():
-    for name in SECTIONS:
-        if name != "metadata":
-            text = (TEMPLATES / f"{name}.md").read_text(encoding="utf-8")
+    for susunan in SUSUNAN:
+        for name in (*SECTIONS[1:], "jejak_audit"):
+            own = TEMPLATES / susunan / f"{name}.md"
+            text = (own if own.exists() else TEMPLATES / f"{name}.md").read_text(encoding="utf-8")
             assert text.startswith("{#"), name   # it says what it is for
 
 
+def test_each_layout_numbers_its_tables_as_its_seed_does(project):
+    # seed 000: Permenpan RB 53/2014, Bab I–IV, Tabel 3.1 capaian … Tabel 3.5 realisasi anggaran
+    text = laporan(project).markdown()
+    assert "# BAB IV PENUTUP" in text
+    assert "Tabel 3\\.1 Capaian Indikator" in text and "Tabel 3\\.5 Realisasi Anggaran" in text
+    # seeds 002 and 003: Bab I–III, 2.1 Perjanjian Kinerja … 2.5 Tanggapan Atasan Langsung
+    for rid in (ReportId("senduro", 2023, 2), ReportId("candipuro", 2024, 2, "kasi-pemberdayaan")):
+        pipeline.process(project, rid)
+        lap = Laporan.from_processed(rid.processed_dir(project))
+        lap.dry = True
+        text = lap.markdown()
+        assert "# BAB II AKUNTABILITAS KINERJA" in text and "# BAB IV" not in text
+        assert "## 2\\.1 Perjanjian Kinerja" in text and "Tanggapan Atasan Langsung" in text
+        assert "Tabel 2\\.1 Perjanjian Kinerja" in text
+
+
+def test_the_layout_is_chosen_in_the_data(project):
+    (project / "data/raw/candipuro/2023/camat/tw2/laporan.csv").open("a").write(
+        "susunan;triwulanan\n")
+    assert "# BAB III PENUTUP" in laporan(project).markdown()
+
+
+def test_an_unknown_layout_is_refused_with_the_choices(project, capsys):
+    (project / "data/raw/candipuro/2023/camat/tw2/laporan.csv").open("a").write(
+        "susunan;bab lima\n")
+    assert main(["check", "--kec", "candipuro", "--tw", "2"]) == 1
+    err = capsys.readouterr().err
+    assert "laporan.csv" in err and "susunan bab tidak dikenal" in err and "triwulanan" in err
+
+
 def test_a_kecamatan_template_changes_the_wording_and_keeps_the_numbers(project):
-    override(project, "bab1", "# BAB I PENGANTAR {.unnumbered}\n\n## {{ huruf() }}. Wilayah "
-                              "Kami {.unnumbered}\n\n{{ kalimat.wilayah }}\n")
-    text = laporan(project).section("bab1")
+    override(project, "pendahuluan", "# BAB I PENGANTAR {.unnumbered}\n\n## {{ huruf() }}. "
+                                     "Wilayah Kami {.unnumbered}\n\n{{ kalimat.wilayah }}\n")
+    text = laporan(project).section("pendahuluan")
     assert "# BAB I PENGANTAR" in text and "## A. Wilayah Kami" in text
     # 10 desa of desa.csv, counted by lkj, not typed in the template
-    assert "terdiri atas 10 desa" in text
+    assert "terdiri atas sepuluh \\(10\\) desa" in text
     pipeline.process(project, ReportId("senduro", 2023, 2))  # another kecamatan: not affected
     senduro = Laporan.from_processed(ReportId("senduro", 2023, 2).processed_dir(project))
     senduro.dry = True
-    assert "# BAB I PENDAHULUAN" in senduro.section("bab1")
+    assert "# BAB I PENDAHULUAN" in senduro.section("pendahuluan")
+
+
+def test_a_kecamatan_template_may_be_for_one_layout_only(project):
+    override(project, "triwulanan/pendahuluan", "{# sendiri #}\n# BAB I MILIK KAMI {.unnumbered}\n")
+    assert "# BAB I PENDAHULUAN" in laporan(project).section("pendahuluan")  # permenpan: lkj's
+    (project / "data/raw/candipuro/2023/camat/tw2/laporan.csv").open("a").write(
+        "susunan;triwulanan\n")
+    assert "# BAB I MILIK KAMI" in laporan(project).section("pendahuluan")
 
 
 def test_letters_skip_sections_without_content(project):
-    text = laporan(project).section("bab2")
+    text = laporan(project).section("perencanaan")
     assert "## A. Visi, Misi" in text and "## B. Perjanjian Kinerja" in text
     (project / "data/raw/candipuro/2023/camat/tw2/narasi/visi_misi.md").unlink()
-    text = laporan(project).section("bab2")
+    text = laporan(project).section("perencanaan")
     assert "Visi, Misi" not in text and "## A. Perjanjian Kinerja" in text
 
 
 def test_data_printed_by_a_template_is_escaped(project):
-    override(project, "bab1", "{{ laporan.kabupaten }} {{ '<b>x</b> [y]{typst:a=1}' }}\n")
-    text = laporan(project).section("bab1")
+    override(project, "pendahuluan", "{{ laporan.kabupaten }} {{ '<b>x</b> [y]{typst:a=1}' }}\n")
+    text = laporan(project).section("pendahuluan")
     assert "\\<b\\>x\\</b\\> \\[y\\]\\{typst\\:a\\=1\\}" in text
 
 
@@ -73,23 +112,23 @@ def test_data_printed_by_a_template_is_escaped(project):
     ("{% raw %}{{< include /etc/passwd >}}{% endraw %}", "shortcode Quarto"),
 ])
 def test_a_template_that_cannot_be_used_is_named(project, source, words):
-    override(project, "bab4", source)
-    with pytest.raises(LkjError, match="data/raw/candipuro/templat/bab4.md") as exc:
-        laporan(project).section("bab4")
+    override(project, "penutup", source)
+    with pytest.raises(LkjError, match="data/raw/candipuro/templat/penutup.md") as exc:
+        laporan(project).section("penutup")
     assert words in str(exc.value)
 
 
 def test_lkj_check_names_a_broken_kecamatan_template(project, capsys):
-    override(project, "bab3_analisis", "### {{ nomor( }}\n")
+    override(project, "analisis", "### {{ nomor( }}\n")
     assert main(["check", "--kec", "candipuro", "--tw", "2"]) == 1
     err = capsys.readouterr().err
-    assert "data/raw/candipuro/templat/bab3_analisis.md, baris 1" in err
+    assert "data/raw/candipuro/templat/analisis.md, baris 1" in err
 
 
 def test_a_template_can_include_no_file_outside_the_templates(project):
-    override(project, "bab4", "{% include '/etc/passwd' %}")
-    with pytest.raises(LkjError, match="bab4.md"):
-        laporan(project).section("bab4")
-    override(project, "bab4", "{% include '../../../../../../etc/passwd' %}")
-    with pytest.raises(LkjError, match="bab4.md"):
-        laporan(project).section("bab4")
+    override(project, "penutup", "{% include '/etc/passwd' %}")
+    with pytest.raises(LkjError, match="penutup.md"):
+        laporan(project).section("penutup")
+    override(project, "penutup", "{% include '../../../../../../etc/passwd' %}")
+    with pytest.raises(LkjError, match="penutup.md"):
+        laporan(project).section("penutup")

@@ -11,6 +11,7 @@ What it does (per output format: html, typst, docx):
   ::: {.signature}    signature block on the right half of the page: place/date, jabatan,
                       space to sign (inserted before the bold name), bold name, NIP
   ::: {.signatures}   two .signature divs side by side (left "Mengetahui", right the Kasi)
+  ::: {.keep}         blocks kept on one page (typst: unbreakable block; HTML: class)
   ::: {.toc}          optional, empty: where the Daftar Isi goes; blocks before it (Kata
                       Pengantar, ...) come after the cover and before the Daftar Isi.
                       Without it the Daftar Isi follows the cover.
@@ -95,7 +96,7 @@ end
 ------------------------------------------------------------------------------
 
 local OWN_CLASSES = { cover = true, pagebreak = true, signature = true, signatures = true,
-  toc = true, unnumbered = true, unlisted = true }
+  keep = true, ["cover-office"] = true, toc = true, unnumbered = true, unlisted = true }
 local SIZE_UNITS = { [""] = true, ["%"] = true, cm = true, mm = true, ["in"] = true, pt = true,
   px = true }
 
@@ -431,7 +432,7 @@ end
 -- Cover
 ------------------------------------------------------------------------------
 
-local COVER_SIZES = { "22pt", "17pt", "14pt", "13pt", "12pt", "12pt" }
+local COVER_SIZES = { "20pt", "16pt", "14pt", "13pt", "12pt", "12pt" }
 
 -- Headings inside the cover are display text, not sections (they must not enter the TOC).
 local function cover_content(blocks)
@@ -453,10 +454,19 @@ end
 local function render_cover(div)
   local content = cover_content(div.content)
   if IS_TYPST then
+    -- title block in the upper half, the office (::: {.cover-office}) at the foot of the page
     local out = pandoc.Blocks({})
-    out:insert(raw_typst("#page(numbering: none, header: none, footer: none)[#set align(center + horizon)\n#set par(justify: false)\n#set text(size: 1.15em)"))
-    out:extend(content)
-    out:insert(raw_typst("]"))
+    out:insert(raw_typst("#page(numbering: none, header: none, footer: none)[#set align(center)\n#set par(justify: false)\n#set text(size: 1.15em)\n#v(1fr)"))
+    for _, b in ipairs(content) do
+      if b.t == "Div" and has_class(b, "cover-office") then
+        out:insert(raw_typst("#v(2fr)"))
+        out:extend(b.content)
+        out:insert(raw_typst("#v(0.5fr)"))
+      else
+        out:insert(b)
+      end
+    end
+    out:insert(raw_typst("#v(1fr)]"))
     return out
   end
   if IS_DOCX then
@@ -491,6 +501,16 @@ local function transform_blocks(doc)
         return pagebreak_blocks(), false
       elseif has_class(div, "cover") then
         return render_cover(div), false
+      elseif has_class(div, "keep") then
+        -- a block never split over two pages (the supervisor's checklist and signature)
+        local inner = transform_blocks(pandoc.Pandoc(div.content)).blocks
+        if IS_TYPST then
+          local out = pandoc.Blocks({ raw_typst("#block(breakable: false, width: 100%)[") })
+          out:extend(inner)
+          out:insert(raw_typst("]"))
+          return out, false
+        end
+        return pandoc.Div(inner, pandoc.Attr("", IS_DOCX and {} or { "keep" })), false
       end
       return nil
     end,
