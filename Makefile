@@ -94,17 +94,19 @@ report: $(READY)
 	@$(LKJ) report $(REPORT_ARGS)   # reports the missing data folder in plain words
 else
 # Every format asked for: a report whose PDF was deleted is built again.
-report: $(addprefix $(OUT).,$(subst $(_comma), ,$(FORMATS)))
+report: $(addprefix $(OUT).,$(subst $(_comma), ,$(FORMATS))) \
+        $(addprefix $(OUT)-jejak-audit.,$(filter html pdf,$(subst $(_comma), ,$(FORMATS))))
 endif
 
 # One `lkj report` process validates, writes data/processed, renders and refreshes the portal
 # (one interpreter start instead of three). Nothing changed → this rule does not run.
-$(PROC_DIR)/ringkasan.json $(OUT).html $(OUT).pdf $(OUT).docx &: $(RAW_FILES) $(CODE) $(RENDER_INPUTS) | $(READY)
+$(PROC_DIR)/ringkasan.json $(OUT).html $(OUT).pdf $(OUT).docx $(OUT)-jejak-audit.html $(OUT)-jejak-audit.pdf &: $(RAW_FILES) $(CODE) $(RENDER_INPUTS) | $(READY)
 	$(call need_params,report)
 	@$(LKJ) report $(REPORT_ARGS) --engine "$(ENGINE)" --formats "$(FORMATS)" --portal
 # lkj owns the outcome: it replaces these only as a complete set. Without this, make deletes
 # them when the run is interrupted or killed (the old report, or the new one just published).
-.PRECIOUS: $(PROC_DIR)/ringkasan.json $(OUT).html $(OUT).pdf $(OUT).docx
+.PRECIOUS: $(PROC_DIR)/ringkasan.json $(OUT).html $(OUT).pdf $(OUT).docx \
+           $(OUT)-jejak-audit.html $(OUT)-jejak-audit.pdf
 
 # The edit loop: rebuilt whenever an input is saved, shown at http://127.0.0.1:$(PORT)/.
 PORT ?= 8040

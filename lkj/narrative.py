@@ -39,7 +39,7 @@ T = {
         "Capaian indikator *{{ indikator|md }}* tidak dapat dihitung: {{ alasan }}."),
     "komponen": (
         "Realisasi diperoleh dari {{ pembilang }} {{ label_pembilang|md }} dibagi "
-        "{{ penyebut }} {{ label_penyebut|md }}, dikali 100%, yaitu {{ realisasi }}."),
+        "{{ penyebut }} {{ label_penyebut|md }}, dikalikan 100%, yaitu {{ realisasi }}."),
     "banding_tahun_lalu": (
         "Dibandingkan dengan realisasi tahun {{ tahun_lalu }} sebesar {{ realisasi_lalu }}, "
         "realisasi sampai dengan {{ periode }} ({{ realisasi }}) "

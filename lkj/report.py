@@ -653,7 +653,6 @@ class Laporan:
                 return f"| Nama    : {'.' * 40}\n| Jabatan : {F.md(fallback)}"
             return f"| Nama    : {F.md(p.nama)}\n| Jabatan : {F.md(self._jabatan(p))}"
         text = "\n\n".join([
-            f"**PERJANJIAN KINERJA TAHUN {self.tahun}**\n\n**{F.md(self.unit_nama.upper())}**",
             "Dalam rangka mewujudkan manajemen pemerintahan yang efektif, transparan, dan "
             "akuntabel serta berorientasi pada hasil, kami yang bertanda tangan di bawah ini:",
             party(first, self.jabatan), "selanjutnya disebut **Pihak Pertama**,",

@@ -82,7 +82,7 @@ def test_a_camats_supervisor_is_the_bupati_with_a_name_to_write_when_not_in_the_
 
 def test_the_perjanjian_kinerja_is_the_form_both_parties_sign(project):
     part = text(project, KASI, "lampiran")
-    assert "PERJANJIAN KINERJA TAHUN 2024" in part
+    assert "## Perjanjian Kinerja Kasi Pemberdayaan Masyarakat Kecamatan Candipuro Tahun 2024" in part
     assert "Nama: ARIF SUWARKO" in re.sub(r" +:", ":", part)
     assert "selanjutnya disebut **Pihak Pertama**" in part and "**Pihak Kedua**" in part
     kedua, pertama = signatures(part)

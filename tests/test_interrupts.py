@@ -26,6 +26,8 @@ NARASI = Path("data/raw/candipuro/2023/camat/tw2/narasi/kata_pengantar.md")
 OUT = Path("reports/candipuro/2023/tw2")
 SLUG = "lkj-candipuro-2023-tw2-camat"
 EXTS = ("html", "pdf", "docx", "ipynb")
+# the report's files and its audit trail beside it: one set
+NAMES = {f"{SLUG}.{e}" for e in EXTS} | {f"{SLUG}-jejak-audit.{e}" for e in ("html", "pdf")}
 MAKE = ["make", "--no-print-directory", "report", "KEC=candipuro", "TW=2", "ENGINE=embedded"]
 
 
@@ -158,10 +160,10 @@ def finish(proc: subprocess.Popen, tmp: Path) -> str:
 
 def assert_new_set(root: Path, old: dict[str, str], marker: str) -> None:
     now = files(root)
-    assert set(now) == {f"{SLUG}.{e}" for e in EXTS}, now  # nothing else, nothing missing
-    for ext in EXTS:
-        path = root / OUT / f"{SLUG}.{ext}"
-        assert now[path.name] != old[path.name], ext  # every file is the new one …
+    assert set(now) == NAMES, now  # nothing else, nothing missing
+    for name in NAMES:
+        path = root / OUT / name
+        assert now[name] != old[name], name  # every file is the new one …
         publish.verify(path)                          # … and complete
     assert marker in (root / OUT / f"{SLUG}.html").read_text(encoding="utf-8")
 

@@ -123,8 +123,9 @@ def test_markup_in_a_uraian_prints_as_itself_in_docx(good):
 
 
 @pytest.mark.slow
-def test_audit_appendix_names_the_render_engine_and_its_versions(good):
-    page = html.unescape(re.sub(r"<[^>]+>", " ", out(good, "html").read_text(encoding="utf-8")))
+def test_the_audit_trail_names_the_render_engine_and_its_versions(good):
+    audit = out(good, "html").with_name(f"{SLUG}-jejak-audit.html")
+    page = html.unescape(re.sub(r"<[^>]+>", " ", audit.read_text(encoding="utf-8")))
     text = " ".join(page.split())
     assert re.search(r"mesin render embedded \(pandoc \d+(\.\d+)+, typst \d+(\.\d+)+\)", text)
     sha = hashlib.sha256((good / TW2 / "anggaran.csv").read_bytes()).hexdigest()

@@ -162,3 +162,13 @@ def test_the_village_document_sum_no_longer_reads_as_ten_equals_thirty(printed):
     candipuro = printed[0]
     assert ("0 RKPDesa + 0 APBDesa + 10 LPPDesa = 10 dokumen, dari 30 dokumen yang dinilai "
             "(10 desa × 3 dokumen)") in candipuro
+
+
+def test_every_sentence_pattern_is_listed_for_the_language_review():
+    """docs/kalimat.md lists each pattern of lkj/narrative.py with an example: a pattern added
+    without being read by a reviewer fails here."""
+    from pathlib import Path
+
+    from lkj.narrative import T
+    listed = (Path(__file__).resolve().parents[1] / "docs/kalimat.md").read_text(encoding="utf-8")
+    assert [k for k in T if f"| `{k}` |" not in listed] == []
