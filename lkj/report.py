@@ -684,9 +684,9 @@ class Laporan:
         # the signed document names its data and software in one line; the rest is apart
         short = (f"Semua angka dalam laporan ini dihitung dengan aplikasi lkj dari "
                  f"{len(meta['files'])} berkas data masukan {F.md(self.unit_nama)} "
-                 f"{F.md(self.periode)}; daftar berkas, baris sumber setiap indikator dan "
-                 f"peringatan data dimuat dalam dokumen Jejak Audit yang diterbitkan bersama "
-                 f"laporan ini.")
+                 f"{F.md(self.periode)}; daftar berkas, baris sumber setiap indikator"
+                 + (f", dan {F.bilangan(len(warnings))} peringatan data" if warnings else "")
+                 + " dimuat dalam dokumen Jejak Audit yang diterbitkan bersama laporan ini.")
         return {"parameter": F.Markup(params), "peringatan": F.Markup(warn),
                 "ringkas": F.Markup(short)}
 

@@ -60,14 +60,19 @@ def _set(path, column, values: dict):
 def both(reports, path) -> tuple[str, str]:
     """What a reviewer reads, HTML and PDF: the report, then its audit trail (published
     beside it: data warnings and sources are there, not in the signed text)."""
-    return tuple(flat(read(reports / f"{path}.{ext}")) + " " + flat(read(reports / f"{path}-jejak-audit.{ext}"))
+    return tuple(flat(read(reports / f"{path}.{ext}")) + " "
+                 + flat(read(reports / f"{path}-jejak-audit.{ext}"))
                  for ext, read in (("html", text_of_html), ("pdf", text_of_pdf)))
 
 
 @pytest.fixture(scope="module")
-def texts(tmp_path_factory):
+def reports(tmp_path_factory):
     root = copy_project(tmp_path_factory.mktemp("tinjau"))
-    reports = build_reports(root, *(args for args, _ in SAMPLES.values()))
+    return build_reports(root, *(args for args, _ in SAMPLES.values()))
+
+
+@pytest.fixture(scope="module")
+def texts(reports, tmp_path_factory):
     out = {name: both(reports, path) for name, (_, path) in SAMPLES.items()}
     # the variant: quarter targets, a national standard for IK-01, IK-01 typed in directly
     variant = copy_project(tmp_path_factory.mktemp("varian"))
@@ -125,6 +130,8 @@ def test_3_the_efficiency_analysis_covers_the_whole_budget(texts, fmt):
 
 @pytest.mark.parametrize("fmt", [0, 1], ids=["html", "pdf"])
 def test_4_signing_dates_are_checked_in_the_report_itself(texts, fmt):
+    """Said in the warnings of the set published with the report (its audit trail); the signed
+    text says how many there are and where (tests/test_dokumen.py)."""
     assert "ditandatangani 23 Agustus 2023, terlambat 31 hari kerja dari batas waktu 7 Juli " \
            "2023" in texts["candipuro"][fmt]
     assert "ditandatangani 30 Juni 2023, padahal melaporkan realisasi sampai dengan 30 Juni " \
@@ -159,3 +166,15 @@ def test_6_sentences_match_the_printed_figures(texts, fmt):
     assert "sehingga perbandingan ini belum menilai kinerja tahun 2023" in candipuro
     # program names as the data writes them (Candipuro's anggaran.csv is in capitals)
     assert "PROGRAM PENUNJANG URUSAN PEMERINTAHAN DAERAH KABUPATEN/KOTA" in candipuro
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_the_signed_pdf_names_no_hash_or_version_and_its_audit_trail_is_beside_it(reports,
+                                                                                   sample):
+    path = SAMPLES[sample][1]
+    signed = flat(text_of_pdf(reports / f"{path}.pdf"))
+    assert not re.search(r"[0-9a-f]{64}", signed)
+    assert not re.search(r"\b(pandoc|typst|quarto|commit)\b", signed, re.I)
+    assert ".csv" not in signed and "baris 2" not in signed
+    audit = flat(text_of_pdf(reports / f"{path}-jejak-audit.pdf"))
+    assert re.search(r"[0-9a-f]{64}", audit.replace(" ", "")) and "pandoc" in audit
