@@ -135,6 +135,7 @@ portal: $(READY)
 	@$(LKJ) portal
 
 test: $(READY)
+	@$(PY) -m ruff check --quiet lkj tests bench
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 # Timings, memory and reproducibility → bench/results.md (~5 min on 2 cores; BENCH_ARGS=--help).

@@ -219,7 +219,7 @@ def _unpath(text: str, places: list[tuple[str, str]]) -> str:
     import re
 
     for path, shown in places:
-        text = re.sub(re.escape(path) + r"(?![\w.-])", lambda _m: shown, text)
+        text = re.sub(re.escape(path) + r"(?![\w.-])", lambda _m, shown=shown: shown, text)
     return text
 
 

@@ -2,9 +2,9 @@
 
 Each kabupaten's rules (lkj.kabupaten) say how many working days after the quarter its report is
 due and which holiday list counts; without them, Lumajang's: Perbup Lumajang 6/2018 (as quoted in
-seed 002), at the latest 5 working days after the quarter ends. A working day is Monday–Friday that is neither a national holiday
-(hari libur nasional) nor a joint leave day (cuti bersama): government offices, the ones that
-send and receive these reports, are closed on both.
+seed 002), at the latest 5 working days after the quarter ends. A working day is Monday–Friday
+that is neither a national holiday (hari libur nasional) nor a joint leave day (cuti bersama):
+government offices, the ones that send and receive these reports, are closed on both.
 
 The days off come from ``data/libur_nasional.csv`` (``tanggal;jenis;keterangan;dasar``), built
 from the joint decrees of the Ministers of Religious Affairs, Manpower and PANRB (SKB 3 Menteri)

@@ -2,13 +2,13 @@
 
 For each report (kecamatan, unit, year, quarter): the capaian of every indicator coloured by its
 category, budget absorption, the due date (its kabupaten's rule, e.g. 5 working days after the
-quarter, see :mod:`lkj.kabupaten` and :mod:`lkj.holidays`), the signing date and whether that was on time, and links to the HTML, PDF
-and DOCX. Data folders without a report yet are listed too ("belum dibuat", or the first error of
-the last failed ``make all``). The numbers come from data/processed/, which every published
-report was rendered from. The page has no scripts and no external resources; links are relative,
-so the reports/ folder can be copied or served as a whole. Reports of more than one kabupaten
-are listed kabupaten by kabupaten, each with its own deadline rule and rating labels.
-"""
+quarter, see :mod:`lkj.kabupaten` and :mod:`lkj.holidays`), the signing date and whether that was
+on time, and links to the HTML, PDF and DOCX. Data folders without a report yet are listed too
+("belum dibuat", or the first error of the last failed ``make all``). The numbers come from
+data/processed/, which every published report was rendered from. The page has no scripts and no
+external resources; links are relative, so the reports/ folder can be copied or served as a whole.
+Reports of more than one kabupaten are listed kabupaten by kabupaten, each with its own deadline
+rule and rating labels."""
 
 from __future__ import annotations
 

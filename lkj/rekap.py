@@ -561,7 +561,7 @@ def _ranking_chart(items: list[tuple[str, Fraction | None, str]], charts, skala)
         values = [float(c) if c is not None else 0.0 for _, c, _ in items]
         colours = [palette.get(k, "#9aa5b1") for _, _, k in items]
         ax.barh(y, values, 0.6, color=colours)
-        for (name, cap, _), yy, v in zip(items, y, values):
+        for (_name, cap, _), yy, v in zip(items, y, values):
             ax.text(v + 1, yy, F.percent(cap), va="center", fontsize=8)
         ax.axvline(100, color="#57606a", linestyle="--", linewidth=0.8)
         ax.set_yticks(y)
@@ -581,7 +581,7 @@ def _serapan_chart(items: list[tuple[str, Fraction | None]], charts):
         y = list(range(len(items)))[::-1]
         values = [float(p) if p is not None else 0.0 for _, p in items]
         ax.barh(y, values, 0.6, color=charts.COLOURS["realisasi"])
-        for (name, p), yy, v in zip(items, y, values):
+        for (_name, p), yy, v in zip(items, y, values):
             ax.text(v + 1, yy, F.percent(p), va="center", fontsize=8)
         ax.set_yticks(y)
         ax.set_yticklabels([charts._wrap(n, 32) for n, _ in items])

@@ -403,8 +403,8 @@ class Laporan:
                                        str(no[i]) for i in g["indikator"]))
                           for g in tot["anggaran_ganda"]],
                 "rumus_capaian": " ".join(
-                    f"Untuk indikator yang {'makin tinggi makin baik' if p == kinerja.NAIK else 'makin rendah makin baik'}: "
-                    f"{kinerja.RUMUS_CAPAIAN[p] if p == kinerja.NAIK else kinerja.RUMUS_TURUN[self.rumus_turun]}."
+                    f"Untuk indikator yang makin {'tinggi' if p == kinerja.NAIK else 'rendah'} makin "
+                    f"baik: {kinerja.RUMUS_CAPAIAN[p] if p == kinerja.NAIK else kinerja.RUMUS_TURUN[self.rumus_turun]}."
                     for p in sorted(set(ind["polaritas"]))),
                 "banding": self._banding_sentences(),
                 "renstra": self._renstra_sentences(),

@@ -189,7 +189,7 @@ def test_make_report_stopped_by_a_signal_at_any_moment_keeps_a_complete_report(p
         edit(proyek, n)
         proc = start(proyek, tmp_path, LKJ_CRASH_AT=crash_at)
         if moment is None:
-            wait_for(lambda: stopped(proc.pid))
+            wait_for(lambda proc=proc: stopped(proc.pid))
             os.killpg(proc.pid, sig)
             os.killpg(proc.pid, signal.SIGCONT)
         else:

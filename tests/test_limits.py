@@ -9,7 +9,6 @@ published notebook names no folder of the build machine. The fixtures are built 
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import signal

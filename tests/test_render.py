@@ -349,7 +349,8 @@ def test_toc_marker_puts_front_matter_before_daftar_isi(tmp_path):
         "::: {.toc}\n:::\n\n" + BODY
     )
     # a logo inside the cover must resolve like any other figure
-    cover = COVER.replace("Triwulan II Tahun 2023\n", "Triwulan II Tahun 2023\n\n![](figures/gambar-3-1.png){width=2cm}\n")
+    cover = COVER.replace("Triwulan II Tahun 2023\n",
+                          "Triwulan II Tahun 2023\n\n![](figures/gambar-3-1.png){width=2cm}\n")
     assert cover != COVER
     nb = make_notebook(tmp_path / "nb", body=body, cover=cover)
     out = R.render(nb, tmp_path / "out", "x", engine="embedded")
