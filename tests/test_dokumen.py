@@ -139,3 +139,13 @@ def test_the_organisation_chart_is_a_numbered_figure_of_bab_i(project):
     # re-encoded as a PNG no larger than 2000 px: only pixels of the file reach the outputs
     with Image.open(CANDIPURO.processed_dir(project) / "bagan_organisasi.png") as img:
         assert img.format == "PNG" and max(img.size) == 2000
+
+
+@pytest.mark.parametrize("rid", [CANDIPURO, SENDURO, KASI], ids=["candipuro", "senduro", "kasi"])
+def test_no_paragraph_is_printed_twice_and_no_technical_word_is_signed(project, rid):
+    report = text(project, rid)
+    paragraphs = [p.strip() for p in report.split("\n\n")
+                  if len(p.strip()) > 80 and not p.lstrip().startswith(("|", ":", "#", "!"))]
+    assert [p for p in set(paragraphs) if paragraphs.count(p) > 1] == []
+    body = report.split("\n---\n", 1)[-1]  # the signed text, without the YAML metadata
+    assert not re.search(r"\b(commit|embedded|mesin render|SHA-256|sha256|pandoc|typst)\b", body, re.I)
