@@ -32,6 +32,8 @@ _SLUG = re.compile(r"^lkj-(?P<kec>[a-z0-9][a-z0-9_-]*)-(?P<tahun>\d{4})-tw(?P<tw
                    r"(?P<unit>[a-z0-9][a-z0-9_-]*?)(?P<audit>-jejak-audit)?"
                    r"\.(?P<ext>html|pdf|docx)$")
 FORMAT_LABEL = {"html": "HTML", "pdf": "PDF", "docx": "DOCX"}
+COLUMNS = ("Kecamatan", "Unit", "Capaian indikator", "Serapan anggaran", "Batas waktu",
+           "Ditandatangani", "Ketepatan", "Laporan")
 
 
 def _text_on(hex_colour: str) -> str:
@@ -168,6 +170,11 @@ padding:0 .3rem;font-size:.75rem;margin-left:.3rem}
 .fail{color:#c62828}.legend .chip{margin-right:.5rem}
 .ind{font-size:.85rem;line-height:1.3;margin:.1rem 0}
 a{color:#0b57d0}nav a{margin-right:.8rem}
+/* phones: each report a stacked block, every cell labelled; no sideways scrolling */
+@media (max-width:40rem){table,tbody,tr,td{display:block;width:auto}thead{display:none}
+tr{border-bottom:2px solid #1f4e79;padding:.3rem 0}td{border:0;padding:.2rem .2rem}
+td.num{text-align:left;white-space:normal}td.laporan{max-width:none}
+td[data-label]::before{content:attr(data-label) ": ";font-weight:bold;color:#57606a}}
 """
 
 
@@ -216,9 +223,12 @@ def _row(root: Path, e: Entri) -> str:
         note = f'<br><span class="fail">{esc(e.catatan)}</span>'
     if e.warnings:
         note += f'<br><span class="muted">{e.warnings} peringatan data</span>'
-    return (f"<tr><td>{name}</td><td>{unit}</td><td>{chips}</td><td class=\"num\">{serapan}</td>"
-            f"<td class=\"num\">{batas}</td><td class=\"num\">{F.tanggal(e.tanggal) if e.tanggal else '–'}"
-            f"</td><td>{status}</td><td class=\"laporan\">{links}{note}</td></tr>")
+    cells = (("", name), ("", unit), ("", chips), ("num", serapan), ("num", batas),
+             ("num", F.tanggal(e.tanggal) if e.tanggal else "–"), ("", status),
+             ("laporan", links + note))
+    # data-label: the column's name, printed before the cell when a phone stacks the row
+    return "<tr>" + "".join(f'<td data-label="{label}"' + (f' class="{cls}"' if cls else "")
+                            + f">{value}</td>" for (cls, value), label in zip(cells, COLUMNS)) + "</tr>"
 
 
 def render_html(root: Path, now: dt.datetime | None = None) -> str:
@@ -275,10 +285,8 @@ def render_html(root: Path, now: dt.datetime | None = None) -> str:
                                    for f in ("html", "pdf", "docx") if f in found)
                 parts.append(f"<p>Rekap kabupaten (perbandingan antarkecamatan): {links}</p>")
             if rows:
-                parts.append("<table><thead><tr><th>Kecamatan</th><th>Unit</th>"
-                             "<th>Capaian indikator</th><th>Serapan anggaran</th>"
-                             "<th>Batas waktu</th><th>Ditandatangani</th><th>Ketepatan</th>"
-                             "<th>Laporan</th></tr></thead><tbody>")
+                parts.append("<table><thead><tr>" + "".join(f"<th>{c}</th>" for c in COLUMNS)
+                             + "</tr></thead><tbody>")
                 parts += [_row(root, e) for e in rows]
                 parts.append("</tbody></table>")
         parts.append("</section>")

@@ -130,7 +130,8 @@ INSPECT = """(async () => {
 })()"""
 
 
-async def _visit(ws_url: str, url: str, screenshot: Path) -> tuple[dict, list[str]]:
+async def _visit(ws_url: str, url: str, screenshot: Path, width: int | None = None,
+                 expression: str = INSPECT) -> tuple[dict, list[str]]:
     from tornado.websocket import websocket_connect
 
     conn = await websocket_connect(ws_url, max_message_size=512 * 2**20)
@@ -160,11 +161,16 @@ async def _visit(ws_url: str, url: str, screenshot: Path) -> tuple[dict, list[st
     try:
         for domain in ("Page", "Runtime", "Log"):
             await call(f"{domain}.enable")
+        if width:  # a phone: its width, a touch screen's scale
+            await call("Emulation.setDeviceMetricsOverride", width=width, height=844,
+                       deviceScaleFactor=2, mobile=True)
+        else:
+            await call("Emulation.clearDeviceMetricsOverride")
         events.clear()
         nav = await call("Page.navigate", url=url)
         assert not nav.get("errorText"), f"{url}: {nav.get('errorText')}"
         await until("Page.loadEventFired")
-        result = await call("Runtime.evaluate", expression=INSPECT, awaitPromise=True,
+        result = await call("Runtime.evaluate", expression=expression, awaitPromise=True,
                             returnByValue=True)
         info = result["result"]["value"]
         shot = await call("Page.captureScreenshot", format="png")
@@ -183,6 +189,59 @@ async def _visit(ws_url: str, url: str, screenshot: Path) -> tuple[dict, list[st
         elif m == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
             errors.append(p["entry"].get("text", "") + " " + p["entry"].get("url", ""))
     return info, errors
+
+
+# What a phone user meets: sideways scrolling of the page, words broken across lines inside
+# table cells (a word whose Range has two line boxes), the width of the No column, charts
+# shrunk below the width their labels were drawn for, links outside the screen.
+PHONE = """(async () => {
+  await Promise.all(Array.from(document.images).map(i => i.complete ? 1 :
+      new Promise(r => { i.onload = i.onerror = r; })));
+  const broken = [];
+  for (const cell of document.querySelectorAll('th, td')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      for (const m of n.data.matchAll(/[^\\s-]+/g)) {  // a line may end after a hyphen
+        const r = document.createRange();
+        r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
+        const lines = new Set(Array.from(r.getClientRects()).map(x => Math.round(x.top)));
+        if (lines.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  const firstColumns = Array.from(document.querySelectorAll('table'))
+      .map(t => t.querySelector('tr > :first-child')).filter(c => c && c.innerText.trim() === "No")
+      .map(c => c.getBoundingClientRect().width);
+  return {
+    viewport: window.innerWidth,
+    pageWidth: document.scrollingElement.scrollWidth,
+    broken: broken,
+    firstColumns: firstColumns,
+    charts: Array.from(document.querySelectorAll('figure img')).map(i => i.getBoundingClientRect().width),
+    linksOutside: Array.from(document.querySelectorAll('a[href]')).filter(a => {
+        const r = a.getBoundingClientRect(); return r.width > 0 && r.right > window.innerWidth + 1; })
+        .map(a => a.innerText),
+  };
+})()"""
+
+
+@pytest.mark.slow
+def test_on_a_phone_nothing_scrolls_sideways_no_word_breaks_and_charts_stay_legible(browser):
+    root = kabupaten_project()["root"]
+    pages = [root / "reports/index.html"] + [root / "reports" / p for p in (
+        "candipuro/2023/tw2/lkj-candipuro-2023-tw2-camat.html",)]
+    for page in pages:
+        info, errors = asyncio.run(_visit(browser.page_ws(), page.as_uri(),
+                                          SCREENSHOTS / f"telepon-{page.stem}.png", width=390,
+                                          expression=PHONE))
+        assert errors == [], errors
+        assert info["viewport"] == 390
+        assert info["pageWidth"] <= info["viewport"], page.name   # tables scroll in their box
+        assert info["broken"] == [], (page.name, info["broken"][:10])
+        assert all(w < 60 for w in info["firstColumns"]), (page.name, info["firstColumns"])
+        assert all(w >= 500 for w in info["charts"]), (page.name, info["charts"])  # in a scroller
+        assert info["linksOutside"] == [], (page.name, info["linksOutside"])
+    assert info["firstColumns"] and info["charts"]  # the report has both
 
 
 def _rgb(hex_colour: str) -> str:
