@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import os
+import html
 import re
 import shutil
 import subprocess
@@ -1059,7 +1060,103 @@ def _patch_styles(xml: str, page: dict) -> str:
     return xml
 
 
+_TABLE = re.compile(r'<w:tbl><w:tblPr><w:tblStyle w:val="Table"\s*/>.*?</w:tbl>', re.S)
+_ROW = re.compile(r"<w:tr>.*?</w:tr>", re.S)
+_CELL = re.compile(r"<w:tc>(.*?)</w:tc>", re.S)
+_PAD = 2 * 108 + 40     # the cell margins of the Table style, and a little air
+
+
+def _text_twips(text: str, points: float, bold: bool) -> float:
+    """Width of ``text`` in an Arial-metric font: capitals, digits, narrow marks, the rest."""
+    em = sum(0.7 if c.isupper() else 0.56 if c.isdigit() else 0.28 if c in " .,:;()/-'" else 0.53
+             for c in text)
+    return em * points * 20 * (1.1 if bold else 1.0)
+
+
+def _fit_tables(xml: str, width: int) -> str:
+    """Column widths from content, as a browser sizes them: no column narrower than its
+    longest word (a number or a right-aligned cell as a whole, never wrapped), the rest of the
+    text width shared by what each column would need on one line. pandoc's widths come from
+    the Markdown dashes and break "471.057.750" and "Target" inside cells."""
+    def fit(m: re.Match) -> str:
+        table = m.group(0)
+        rows = []
+        for row in _ROW.findall(table):
+            cells = []
+            head = "<w:tblHeader" in row or "<w:b/>" in row or "<w:b />" in row
+            for cell in _CELL.findall(row):
+                span = re.search(r'<w:gridSpan w:val="(\d+)"', cell)
+                text = html.unescape("".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", cell)))
+                cells.append((int(span.group(1)) if span else 1, text, 'w:jc w:val="right"' in cell, head))
+            rows.append(cells)
+        n = max((sum(c[0] for c in r) for r in rows), default=0)
+        if not n:
+            return table
+
+        numeric = [False] * n  # columns of right-aligned figures: never narrower than them
+
+        def measure(points: float, pad: float) -> tuple[list[float], list[float]]:
+            low, want = [0.0] * n, [0.0] * n
+            for cells in rows:
+                col = 0
+                for span, text, right, bold in cells:
+                    if span == 1:
+                        words = [text] if right and not bold else text.split()  # headers wrap
+                        numeric[col] = numeric[col] or (right and not bold)
+                        longest = max((_text_twips(w, points, bold) for w in words), default=0)
+                        low[col] = max(low[col], longest + pad)
+                        want[col] = max(want[col], _text_twips(text, points, bold) + pad)
+                    col += span
+            return low, want
+        low, want = measure(10, _PAD)
+        if sum(low) > width:  # a wide table: 9 pt (the smallest the issue allows), narrow margins
+            low, want = measure(9, 2 * 57 + 30)
+            table = re.sub(r"(<w:tblLayout\b[^>]*/>)", r'\1<w:tblCellMar><w:left w:w="57" w:type="dxa"/>'
+                           r'<w:right w:w="57" w:type="dxa"/></w:tblCellMar>', table, count=1)
+            table = table.replace("<w:r><w:t", '<w:r><w:rPr><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr><w:t')
+            table = re.sub(r"<w:r><w:rPr>(?!<w:sz )", '<w:r><w:rPr><w:sz w:val="18"/><w:szCs w:val="18"/>', table)
+        need = [max(w - lo, 0) for w, lo in zip(want, low)]
+        spare = width - sum(low)
+        if spare <= 0:  # even the longest words do not fit: only the widest columns give way
+            lo_cap, hi_cap = 0.0, max(low)
+            capped = lambda cap: [lo if fix else min(lo, cap) for lo, fix in zip(low, numeric)]  # noqa: E731
+            for _ in range(40):
+                cap = (lo_cap + hi_cap) / 2
+                lo_cap, hi_cap = (cap, hi_cap) if sum(capped(cap)) < width else (lo_cap, cap)
+            cols = capped(lo_cap)
+        elif sum(need) <= spare:  # everything fits on one line: widen in proportion to need
+            cols = [w + (spare - sum(need)) * w / sum(want) for w in want]
+        else:
+            cols = [lo + spare * nd / sum(need) for lo, nd in zip(low, need)]
+        cols = [int(c) for c in cols]
+        grid = "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{c}"/>' for c in cols) + "</w:tblGrid>"
+        table = re.sub(r"<w:tblGrid>.*?</w:tblGrid>", grid, table, count=1, flags=re.S)
+        table = re.sub(r'<w:tblW w:type="pct" w:w="5000"\s*/>', f'<w:tblW w:type="dxa" w:w="{sum(cols)}"/>',
+                       table, count=1)
+
+        def row_widths(row: re.Match) -> str:
+            col = 0
+            head = "<w:tblHeader" in row.group(0)
+
+            def cell(c: re.Match) -> str:
+                nonlocal col
+                body = c.group(1)
+                span = re.search(r'<w:gridSpan w:val="(\d+)"', body)
+                k = int(span.group(1)) if span else 1
+                w = sum(cols[col:col + k])
+                col += k
+                number = 'w:jc w:val="right"' in body and not head  # never wrapped
+                props = f'<w:tcW w:w="{w}" w:type="dxa"/>' + ("<w:noWrap/>" if number else "")
+                body = re.sub(r"<w:tcPr\s*/>", f"<w:tcPr>{props}</w:tcPr>", body, count=1)
+                body = re.sub(r"<w:tcPr>(?!<w:tcW)", f"<w:tcPr>{props}", body, count=1)
+                return f"<w:tc>{body}</w:tc>"
+            return _CELL.sub(cell, row.group(0))
+        return _ROW.sub(row_widths, table)
+    return _TABLE.sub(fit, xml)
+
+
 def _patch_document(xml: str, page: dict) -> str:
+    xml = _fit_tables(xml, round(_text_width_cm(page) * 1440 / 2.54))
     m = page["margin"]
     pgsz = f'<w:pgSz w:w="{_twips(page["width"])}" w:h="{_twips(page["height"])}"/>'
     pgmar = (
@@ -1084,7 +1181,33 @@ def _patch_document(xml: str, page: dict) -> str:
         refs = [mm.end() for mm in re.finditer(r"<w:(?:headerReference|footerReference)\b[^>]*/>", sect)]
         insert_at = refs[-1] if refs else sect.find(">") + 1
     sect = sect[:insert_at] + pgsz + pgmar + sect[insert_at:]
-    return xml[:last] + sect + xml[end:]
+    return _sections(xml[:last], sect, pgsz + pgmar) + xml[end:]
+
+
+_SECTION_END = re.compile(r"<w:sectPr><w:type w:val=\"nextPage\"/>(<w:pgNumType [^>]*/>)?</w:sectPr>")
+
+
+def _sections(before: str, final: str, page: str) -> str:
+    """The section ends lkj.lua writes (cover; front matter numbered i, ii …) completed with
+    the page and the footers of the document's last section, which then numbers from 1 and
+    shows its number on its first page (Bab I)."""
+    ends = list(_SECTION_END.finditer(before))
+    if not ends:
+        return before + final
+    default = re.search(r'<w:footerReference r:id="([^"]+)" w:type="default"\s*/>', final)
+    empty = re.search(r'<w:footerReference r:id="([^"]+)" w:type="first"\s*/>', final)
+
+    def complete(m: re.Match) -> str:
+        numbered = m.group(1) is not None
+        footer = default if numbered else empty  # the cover carries no number
+        ref = f'<w:footerReference r:id="{footer.group(1)}" w:type="default"/>' if footer else ""
+        return f'<w:sectPr>{ref}<w:type w:val="nextPage"/>{page}{m.group(1) or ""}</w:sectPr>'
+
+    before = _SECTION_END.sub(complete, before)
+    final = re.sub(r"<w:titlePg\s*/>", "", final)
+    final = re.sub(r"<w:pgNumType\b[^>]*/>", "", final)
+    final = re.sub(r"(<w:pgMar\b[^>]*/>)", r'\1<w:pgNumType w:fmt="decimal" w:start="1"/>', final, count=1)
+    return before + final
 
 
 def _patch_core(xml: str, meta: dict) -> str:

@@ -125,24 +125,38 @@ def _styles(parts) -> dict[str, ET.Element]:
     return out
 
 
-def _section(parts) -> ET.Element:
+def _sections(parts) -> list[ET.Element]:
+    """The cover, the front matter (Kata Pengantar, Daftar Isi …) and the body."""
     sects = list(_tree(parts, "word/document.xml").iter(f"{W}sectPr"))
-    assert len(sects) == 1
-    return sects[0]
+    assert len(sects) == 3
+    return sects
+
+
+def _section(parts) -> ET.Element:
+    return _sections(parts)[-1]
 
 
 def test_page_is_a4_with_the_quarto_margins(parts):
-    sect = _section(parts)
-    assert (_val(sect, "pgSz", "w"), _val(sect, "pgSz", "h")) == tuple(str(v) for v in A4_TWIPS)
-    for side in ("top", "right", "bottom", "left"):
-        assert _val(sect, "pgMar", side) == str(MARGIN_TWIPS)
+    for sect in _sections(parts):
+        assert (_val(sect, "pgSz", "w"), _val(sect, "pgSz", "h")) == tuple(str(v) for v in A4_TWIPS)
+        for side in ("top", "right", "bottom", "left"):
+            assert _val(sect, "pgMar", side) == str(MARGIN_TWIPS)
+
+
+def test_the_cover_is_unnumbered_the_front_matter_roman_and_bab_i_page_one(parts):
+    cover, front, body = _sections(parts)
+    ref = lambda s: {r.get(f"{W}type"): r.get(f"{R_NS}id")  # noqa: E731
+                     for r in s.findall(_w("footerReference"))}
+    assert ref(front)["default"] == ref(body)["default"] != ref(cover)["default"]
+    assert _val(front, "pgNumType", "fmt") == "lowerRoman" and _val(front, "pgNumType", "start") == "1"
+    assert _val(body, "pgNumType", "fmt") == "decimal" and _val(body, "pgNumType", "start") == "1"
+    assert body.find(_w("titlePg")) is None  # Bab I prints its number
 
 
 def test_every_page_but_the_cover_has_a_centred_page_number(parts):
     sect = _section(parts)
     refs = {r.get(f"{W}type"): r.get(f"{R_NS}id") for r in sect.findall(_w("footerReference"))}
-    assert set(refs) == {"default", "first"}
-    assert sect.find(_w("titlePg")) is not None  # the first page (the cover) uses "first"
+    assert set(refs) == {"default", "first"}  # "first": the empty footer the cover uses
     assert sect.find(_w("headerReference")) is None  # no page header
     rels = {r.get("Id"): r for r in _tree(parts, "word/_rels/document.xml.rels")}
     footers = {}
@@ -196,7 +210,8 @@ def test_headings(parts):
 def test_each_chapter_starts_on_exactly_one_new_page(parts):
     body = _tree(parts, "word/document.xml").find(_w("body"))
     blocks = list(body)
-    is_break = [b.tag == f"{W}p" and any(br.get(f"{W}type") == "page" for br in b.iter(f"{W}br"))
+    is_break = [b.tag == f"{W}p" and (any(br.get(f"{W}type") == "page" for br in b.iter(f"{W}br"))
+                                      or b.find(_w("pPr/sectPr")) is not None)  # a section ends
                 for b in blocks]
     assert not any(a and b for a, b in zip(is_break, is_break[1:])), "empty page"
     chapters = [i for i, b in enumerate(blocks) if _val(b, "pPr/pStyle") == "Heading1"]
@@ -271,7 +286,7 @@ def test_captions_are_centred_and_table_captions_bold(parts):
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) tidak terpasang")
-def test_libreoffice_prints_page_numbers_from_the_second_page(docx, tmp_path):
+def test_libreoffice_prints_roman_front_matter_and_arabic_from_bab_i(docx, tmp_path):
     from pypdf import PdfReader
 
     profile = tmp_path / "profil"  # own profile: never blocked by another running soffice
@@ -285,7 +300,11 @@ def test_libreoffice_prints_page_numbers_from_the_second_page(docx, tmp_path):
     assert len(pages) >= 4
     assert abs(float(pages[0].mediabox.width) - 595.3) < 1  # A4: 210 mm = 595.3 pt
     assert "LAPORAN KINERJA" in texts[0] and not re.search(r"\n\s*1\s*$", texts[0])
-    for number, text in enumerate(texts[1:], start=2):
+    bab = next(i for i, t in enumerate(texts) if "BAB I PENDAHULUAN" in t and "....." not in t)
+    roman = ["i", "ii", "iii", "iv", "v", "vi"]
+    for i, text in enumerate(texts[1:bab]):   # front matter: i, ii, …
+        assert re.search(rf"(^|\n)\s*{roman[i]}\s*$", text), (roman[i], text[-80:])
+    for number, text in enumerate(texts[bab:], start=1):  # Bab I is page 1
         assert re.search(rf"(^|\n)\s*{number}\s*$", text), (number, text[-80:])
     # the 60-row budget table spans pages: its header row is printed on each of them
     spanning = [t for t in texts if "7.01.01.2.01.00" in t]

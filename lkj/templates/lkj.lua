@@ -76,6 +76,12 @@ local function xml_escape(s)
 end
 
 local OPENXML_PAGEBREAK = '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+-- Section ends of the DOCX (a sectPr closes the section before it): the cover, unnumbered;
+-- the front matter, numbered i, ii, …; the body (the document's last sectPr) starts at 1.
+-- lkj.render completes them with page size, margins and footers (_patch_document).
+local OPENXML_END_COVER = '<w:p><w:pPr><w:sectPr><w:type w:val="nextPage"/></w:sectPr></w:pPr></w:p>'
+local OPENXML_END_FRONT = '<w:p><w:pPr><w:sectPr><w:type w:val="nextPage"/>' ..
+  '<w:pgNumType w:fmt="lowerRoman" w:start="1"/></w:sectPr></w:pPr></w:p>'
 
 local function pagebreak_blocks()
   if IS_TYPST then
@@ -195,16 +201,30 @@ end
 -- page numbers: lkj.typ).
 local function collect_references(doc)
   local labels, tables, figures = {}, {}, {}
-  local function note(el, caption, list)
+  local marks = 0
+  local function note(el, list)
+    local caption = el.caption.long
     local text = stringify(caption)
     if el.identifier ~= "" then labels[el.identifier] = caption_label(caption) or text end
-    if text ~= "" then table.insert(list, { id = el.identifier, text = text }) end
+    if text == "" then return nil end
+    local id = el.identifier
+    if IS_DOCX and #caption > 0 and caption[1].content then
+      -- the DOCX lists point at a bookmark in the caption itself (see toc_items)
+      marks = marks + 1
+      id = "_Toc_lkj_k" .. marks
+      local n = tostring(800000 + marks)
+      caption[1].content:insert(1, pandoc.RawInline("openxml", '<w:bookmarkStart w:id="' .. n ..
+        '" w:name="' .. id .. '"/><w:bookmarkEnd w:id="' .. n .. '"/>'))
+      el.caption.long = caption
+    end
+    table.insert(list, { id = id, text = text })
+    return el
   end
-  doc:walk({
-    Table = function(t) note(t, t.caption.long, tables) end,
-    Figure = function(f) note(f, f.caption.long, figures) end,
+  doc = doc:walk({
+    Table = function(t) return note(t, tables) end,
+    Figure = function(f) return note(f, figures) end,
   })
-  return labels, tables, figures
+  return labels, tables, figures, doc
 end
 
 local function caption_list(title, items)
@@ -475,14 +495,57 @@ local function render_cover(div)
   return { pandoc.Div(content, pandoc.Attr(div.identifier, { "cover" })) }
 end
 
-local function docx_toc(title, depth)
-  return raw_openxml(
-    '<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents"/><w:docPartUnique/></w:docPartObj></w:sdtPr>' ..
-    '<w:sdtContent><w:p><w:pPr><w:pStyle w:val="TOCHeading"/></w:pPr><w:r><w:t xml:space="preserve">' ..
-    xml_escape(title) .. '</w:t></w:r></w:p>' ..
-    '<w:p><w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/><w:instrText xml:space="preserve">TOC \\o &quot;1-' ..
-    tostring(depth) .. '&quot; \\h \\z \\u</w:instrText><w:fldChar w:fldCharType="separate"/>' ..
-    '<w:fldChar w:fldCharType="end"/></w:r></w:p></w:sdtContent></w:sdt>')
+-- The Daftar Isi, Daftar Tabel and Daftar Gambar of the DOCX, filled when the file is opened in
+-- LibreOffice as in Word: each entry links to its bookmark (pandoc writes one for every heading,
+-- table and figure with an id) and its page number is a PAGEREF field, which LibreOffice
+-- computes when it lays out the pages and Word updates on opening (updateFields). A TOC field
+-- would show an empty page in LibreOffice until the reader updates it by hand. The dotted right
+-- tab is in the styles (lkj/templates/make_reference_docx.py).
+local function docx_list(title, items, style)
+  local xml = { '<w:p><w:pPr><w:pStyle w:val="TOCHeading"/></w:pPr><w:r><w:t xml:space="preserve">' ..
+    xml_escape(title) .. '</w:t></w:r></w:p>' }
+  for _, it in ipairs(items) do
+    local bold = (style == nil and it.level == 1) and '<w:rPr><w:b/></w:rPr>' or ''
+    local link = xml_escape(it.id)
+    if it.id == "" then  -- nothing to point at: the entry without its page number
+      table.insert(xml, '<w:p><w:pPr><w:pStyle w:val="' .. (style or ("TOC" .. it.level)) ..
+        '"/></w:pPr><w:r><w:t xml:space="preserve">' .. xml_escape(it.text) .. '</w:t></w:r></w:p>')
+      goto continue
+    end
+    table.insert(xml, '<w:p><w:pPr><w:pStyle w:val="' .. (style or ("TOC" .. it.level)) .. '"/></w:pPr>' ..
+      '<w:hyperlink w:anchor="' .. link .. '" w:history="1"><w:r>' .. bold ..
+      '<w:t xml:space="preserve">' .. xml_escape(it.text) .. '</w:t></w:r><w:r><w:tab/></w:r>' ..
+      '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGEREF ' ..
+      link .. ' \\h </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>' ..
+      '<w:r><w:t></w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:hyperlink></w:p>')
+    ::continue::
+  end
+  if #items == 0 then table.insert(xml, '<w:p><w:r><w:t>Tidak ada.</w:t></w:r></w:p>') end
+  return raw_openxml(table.concat(xml))
+end
+
+-- The headings a Daftar Isi lists: up to `depth`, not the cover's, the lists' or unlisted ones.
+-- Each gets a bookmark of its own inside the heading paragraph, as Word writes them (_Toc…):
+-- pandoc's section bookmarks span whole sections, and LibreOffice cannot find the page of
+-- some of those.
+local function toc_items(lists, depth)
+  local items = {}
+  for _, blocks in ipairs(lists) do
+    for i, b in ipairs(blocks) do
+      if b.t == "Header" and b.level <= depth and not has_class(b, "unlisted")
+          and not has_class(b, "daftar-judul") then
+        local n = #items + 1
+        local name = "_Toc_lkj_" .. n
+        local mark = pandoc.RawInline("openxml", '<w:bookmarkStart w:id="' .. (900000 + n) ..
+          '" w:name="' .. name .. '"/><w:bookmarkEnd w:id="' .. (900000 + n) .. '"/>')
+        local content = pandoc.Inlines({ mark })
+        content:extend(b.content)
+        blocks[i] = pandoc.Header(b.level, content, b.attr)
+        table.insert(items, { id = name, text = stringify(b.content), level = b.level })
+      end
+    end
+  end
+  return items
 end
 
 ------------------------------------------------------------------------------
@@ -692,7 +755,8 @@ function Pandoc(doc)
   local embedded = not IN_QUARTO
 
   -- 1. Cross references (before anything renames identifiers).
-  local labels, caption_tables, caption_figures = collect_references(doc)
+  local labels, caption_tables, caption_figures
+  labels, caption_tables, caption_figures, doc = collect_references(doc)
   doc = resolve_cites(doc, labels)
   if IN_QUARTO then doc = quarto_neutralise_ids(doc) end
 
@@ -749,9 +813,11 @@ function Pandoc(doc)
 
   if IS_DOCX then
     local out = pandoc.Blocks({})
+    local depth = tonumber(meta_string(meta, "lkj-toc-depth", "2")) or 2
+    local toc = meta_bool(meta, "lkj-toc", false) and toc_items({ rendered_front or {}, body }, depth)
     if rendered_cover then
       out:extend(rendered_cover)
-      out:insert(raw_openxml(OPENXML_PAGEBREAK))
+      out:insert(raw_openxml(OPENXML_END_COVER))
       -- The cover replaces pandoc's title block (title/subtitle/author/date paragraphs).
       meta.title = nil
       meta.subtitle = nil
@@ -762,15 +828,18 @@ function Pandoc(doc)
       out:extend(rendered_front)
       out:insert(raw_openxml(OPENXML_PAGEBREAK))
     end
-    if meta_bool(meta, "lkj-toc", false) then
-      local depth = tonumber(meta_string(meta, "lkj-toc-depth", "2")) or 2
-      out:insert(docx_toc(meta_string(meta, "toc-title", "Daftar Isi"), depth))
+    if toc then
+      out:insert(docx_list(meta_string(meta, "toc-title", "Daftar Isi"), toc))
       out:insert(raw_openxml(OPENXML_PAGEBREAK))
     end
     if meta_bool(meta, "lkj-daftar", false) then
-      out:insert(caption_list("Daftar Tabel", caption_tables))
-      out:insert(caption_list("Daftar Gambar", caption_figures))
+      out:insert(docx_list("Daftar Tabel", caption_tables, "TableofFigures"))
+      out:insert(docx_list("Daftar Gambar", caption_figures, "TableofFigures"))
       out:insert(raw_openxml(OPENXML_PAGEBREAK))
+    end
+    local last = out[#out]
+    if last and last.t == "RawBlock" and last.text == OPENXML_PAGEBREAK then
+      out[#out] = raw_openxml(OPENXML_END_FRONT)
     end
     out:extend(body)
     -- Every chapter (level-1 heading, "BAB ...") starts on a new page.
@@ -778,7 +847,8 @@ function Pandoc(doc)
     for _, b in ipairs(out) do
       if b.t == "Header" and b.level == 1 and #final > 0 then
         local prev = final[#final]
-        if not (prev.t == "RawBlock" and prev.text == OPENXML_PAGEBREAK) then
+        if not (prev.t == "RawBlock" and (prev.text == OPENXML_PAGEBREAK or prev.text == OPENXML_END_FRONT
+                                          or prev.text == OPENXML_END_COVER)) then
           final:insert(raw_openxml(OPENXML_PAGEBREAK))
         end
       end

@@ -18,7 +18,7 @@ edits only the XML parts listed below with plain string/regex substitutions:
   word/document.xml      section properties: A4, margins, centred page-number footer,
                          no number on the first page (the cover)
   word/footer1.xml       PAGE field, centred (new)      word/footer2.xml  empty (new)
-  word/settings.xml      theme font language Indonesian
+  word/settings.xml      theme font language Indonesian; updateFields (page numbers of the lists)
   word/fontTable.xml, word/_rels/document.xml.rels, [Content_Types].xml  for the above
 
 Page size, margins and body font size come from _quarto.yml (format.typst), read through
@@ -211,6 +211,7 @@ def lkj_styles(page: dict) -> dict[str, str]:
     """Every style this template defines, by styleId (pandoc's are replaced, others added)."""
     body = page["font_half_points"]
     half = page["text_width"] // 2  # same right-half indent lkj.render computes
+    toc_tab = f'<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{page["text_width"]}"/></w:tabs>'
     styles = {
         "Normal": _para_style("Normal", "Normal", based_on=None, extra="<w:qFormat/>"),
         "BodyText": _para_style(
@@ -250,13 +251,17 @@ def lkj_styles(page: dict) -> dict[str, str]:
         "TOCHeading": _para_style(
             "TOCHeading", "TOC Heading", '<w:outlineLvl w:val="9"/>', based_on="Heading1",
             next_style="BodyText", ui_priority=39, extra="<w:unhideWhenUsed/><w:qFormat/>"),
-        # Entries Word writes when it updates the Daftar Isi field.
-        "TOC1": _para_style("TOC1", "toc 1", '<w:spacing w:before="60" w:after="0"/>', based_on="Normal",
-                            next_style="Normal", ui_priority=39, extra="<w:unhideWhenUsed/>"),
-        "TOC2": _para_style("TOC2", "toc 2", '<w:spacing w:before="0" w:after="0"/><w:ind w:left="284"/>',
+        # Entries of the Daftar Isi / Tabel / Gambar (lkj.lua docx_list): the page number after
+        # a dotted tab at the right margin.
+        "TOC1": _para_style("TOC1", "toc 1", toc_tab + '<w:spacing w:before="60" w:after="0"/>',
                             based_on="Normal", next_style="Normal", ui_priority=39, extra="<w:unhideWhenUsed/>"),
-        "TOC3": _para_style("TOC3", "toc 3", '<w:spacing w:before="0" w:after="0"/><w:ind w:left="567"/>',
+        "TOC2": _para_style("TOC2", "toc 2", toc_tab + '<w:spacing w:before="0" w:after="0"/><w:ind w:left="284"/>',
                             based_on="Normal", next_style="Normal", ui_priority=39, extra="<w:unhideWhenUsed/>"),
+        "TOC3": _para_style("TOC3", "toc 3", toc_tab + '<w:spacing w:before="0" w:after="0"/><w:ind w:left="567"/>',
+                            based_on="Normal", next_style="Normal", ui_priority=39, extra="<w:unhideWhenUsed/>"),
+        "TableofFigures": _para_style("TableofFigures", "table of figures",
+                                      toc_tab + '<w:spacing w:before="0" w:after="40"/>', based_on="Normal",
+                                      next_style="Normal", ui_priority=99, extra="<w:unhideWhenUsed/>"),
         "Footer": _para_style(
             "Footer", "footer", '<w:tabs><w:tab w:val="center" w:pos="{c}"/><w:tab w:val="right" w:pos="{r}"/></w:tabs>'
             '<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'.format(
@@ -401,7 +406,12 @@ def edit_theme(xml: str) -> str:
 
 
 def edit_settings(xml: str) -> str:
-    return re.sub(r'<w:themeFontLang w:val="[^"]*"\s*/>', f'<w:themeFontLang w:val="{LANG}"/>', xml)
+    xml = re.sub(r'<w:themeFontLang w:val="[^"]*"\s*/>', f'<w:themeFontLang w:val="{LANG}"/>', xml)
+    # Word refreshes the page numbers of the Daftar Isi/Tabel/Gambar (PAGEREF) on opening;
+    # updateFields sits right after w:zoom in the schema's order.
+    if "<w:updateFields" not in xml:
+        xml = re.sub(r'(<w:zoom\b[^>]*/>)', r'\1<w:updateFields w:val="true"/>', xml, count=1)
+    return xml
 
 
 def build(project_root: Path | None = None) -> dict[str, bytes]:
