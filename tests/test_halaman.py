@@ -33,7 +33,8 @@ SAMPLES = {
 }
 BODY_PT, TABLE_MIN_PT = 12.0, 9.0
 SMALL_TABLE_ROWS = 8   # tables up to this many body rows are never split
-MIN_LINES = 3          # fewer lines than this make a page "nearly empty"
+MIN_LINES = 3          # fewer lines than this make a page "nearly empty" ...
+MIN_FILL = 1 / 3       # ... and so does text that ends in the top third of the sheet
 
 
 # ---- reading the PDF ------------------------------------------------------------------------
@@ -220,18 +221,24 @@ def test_no_page_ends_with_a_heading(report):
 
 
 def test_no_nearly_empty_page(report):
-    """No page holds fewer than 3 lines of text and no figure, unless the next page starts a
-    chapter (BAB …, LAMPIRAN: each begins on a new page, so the page before may be short) or
-    it is the last page. Such a page means something was left behind when the block after
-    it did not fit: a sentence, a table's JUMLAH row."""
+    """No page's text ends in the top third of the sheet (or holds fewer than 3 lines) when
+    it has no figure, unless the next page starts a chapter (BAB …, LAMPIRAN: each begins on a
+    new page, so the page before may be short) or it is the last page. Such a page means that
+    something was left behind when the block after it did not fit on the page: a sentence, a
+    table's JUMLAH row, a heading and its first paragraph before a table moved on whole."""
     name = report.name
-    pages = pages_of(report.pdf)
+    reader = PdfReader(report.pdf)
+    pages = [Page(p) for p in reader.pages]
     for number, page in enumerate(pages[1:-1], 2):  # the cover stands alone by design
         if page.images or is_chapter_start(pages[number]):
             continue
         lines = page.lines()
-        assert len(lines) >= MIN_LINES, (
-            f"{name}: halaman {number} hampir kosong: {page.flat()[:120]!r}")
+        height = float(reader.pages[number - 1].mediabox.height)
+        lowest = min((p[3] for line in lines for p in line), default=height)
+        filled = (height - lowest) / height
+        assert len(lines) >= MIN_LINES and filled >= MIN_FILL, (
+            f"{name}: halaman {number} hampir kosong ({len(lines)} baris, {filled:.0%} "
+            f"tinggi halaman): {page.flat()[:120]!r}")
 
 
 def test_long_tables_repeat_their_header(report):
