@@ -26,6 +26,11 @@ class _Pyplot:
 
         matplotlib.use("Agg")  # no display on servers; must precede pyplot
         import matplotlib.pyplot as pyplot
+        from matplotlib import font_manager
+
+        # The report's body font (vendored with lkj), so charts need no font of this machine.
+        for ttf in sorted(FONTS_DIR.glob("*.ttf")):
+            font_manager.fontManager.addfont(str(ttf))
 
         plt = pyplot  # from now on the module itself, no detour through this object
         return getattr(pyplot, name)
@@ -33,7 +38,12 @@ class _Pyplot:
 
 plt = _Pyplot()
 
+# Drawn at the PDF's text width (A4 less the 3 cm + 2 cm margins of _quarto.yml), so the
+# point sizes below are the printed ones: none under 8 pt.
 WIDTH_CM, DPI = 16, 200
+FONTS_DIR = Path(__file__).resolve().parent / "templates" / "fonts"
+FONT = "Liberation Sans"
+SMALL = 8  # legends and value labels
 COLOURS = {"target": "#9aa5b1", "target_tahunan": "#d0d7de", "realisasi": "#1f4e79",
            "accent": "#c55a11"}
 BAND_COLOURS = {"Sangat Tinggi": "#1a7f37", "Tinggi": "#7cb342", "Sedang": "#f2c12e",
@@ -49,7 +59,8 @@ def band_colours(skala=kinerja.SKALA) -> dict[str, str]:
     return {b.label: palette[round(i * (len(palette) - 1) / max(n - 1, 1))]
             for i, b in enumerate(skala)}
 STYLE = {
-    "font.family": "DejaVu Sans", "font.size": 9, "axes.titlesize": 10,
+    # DejaVu Sans only for a glyph the body font lacks
+    "font.family": [FONT, "DejaVu Sans"], "font.size": 9, "axes.titlesize": 10,
     "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
     "axes.grid.axis": "x", "grid.color": "#d0d7de", "grid.linewidth": 0.6,
     "svg.hashsalt": "lkj",
@@ -98,7 +109,7 @@ def target_realisasi(indikator) -> plt.Figure:
                 value = getattr(r, col)
                 if value is not None:
                     ax.text(float(value) + 1, yy + off, F.value_with_unit(value, r.satuan),
-                            va="center", fontsize=8)
+                            va="center", fontsize=SMALL)
         ax.set_yticks(y, labels)
         ax.set_xlim(0, max([*values, 100]) * 1.18)
         if all(r.satuan == "%" for r in indikator.itertuples()):
@@ -126,10 +137,10 @@ def capaian_bands(indikator, skala=kinerja.SKALA) -> plt.Figure:
                                      for r in indikator.itertuples()])
         for r, yy in zip(indikator.itertuples(), y):
             ax.text((float(r.capaian) if r.capaian is not None else 0) + 1, yy,
-                    f"{F.percent(r.capaian)} ({r.kategori})", va="center", fontsize=8)
+                    f"{F.percent(r.capaian)} ({r.kategori})", va="center", fontsize=SMALL)
         ax.axvline(100, color="#333", lw=0.8, ls="--")
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, ncols=5,
-                  fontsize=7, handlelength=1.2)
+                  fontsize=SMALL, handlelength=1.2)
         ax.set_yticks(y, [_wrap(f"{r.no}. {r.indikator}") for r in indikator.itertuples()])
         ax.set_xlim(0, top)
         _pct_axis(ax)
@@ -147,7 +158,7 @@ def serapan_program(programs) -> plt.Figure:
         ax.barh(y, [100] * len(y), 0.55, color="#e6eaee")
         ax.barh(y, values, 0.55, color=COLOURS["realisasi"])
         for value, r, yy in zip(values, programs.itertuples(), y):
-            ax.text(min(value, 100) + 1.5, yy, F.percent(r.persen), va="center", fontsize=8)
+            ax.text(min(value, 100) + 1.5, yy, F.percent(r.persen), va="center", fontsize=SMALL)
         ax.set_yticks(y, [_wrap(f"{r.kode} {r.uraian}", 40)
                           for r in programs.itertuples()])
         ax.set_xlim(0, 112)
@@ -174,7 +185,7 @@ def riwayat(indikator, riwayat_table, tahun: int, tw: int) -> plt.Figure:
                     ax.annotate(F.number(v) + ("%" if r.satuan == "%" else ""), (x, v),
                                 textcoords="offset points", xytext=(0, 6 if i % 2 == 0 else -13),
                                 ha="center",
-                                fontsize=7, color=colour)
+                                fontsize=SMALL, color=colour)
         ticks = sorted({int(t) for t in riwayat_table["tahun"]} | {tahun})
         ax.set_xticks(ticks, [str(t) if t != tahun else f"{t}\n(s.d. TW {F.roman(tw)})"
                               for t in ticks])
@@ -184,7 +195,7 @@ def riwayat(indikator, riwayat_table, tahun: int, tw: int) -> plt.Figure:
             _pct_axis(ax, "y")
         ax.grid(True, axis="y")
         ax.grid(False, axis="x")
-        ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.28))
+        ax.legend(frameon=False, fontsize=SMALL, loc="upper center", bbox_to_anchor=(0.5, -0.28))
         fig.tight_layout()
         return fig
 
@@ -208,7 +219,7 @@ def triwulan(indikator, trend, tahun: int) -> plt.Figure:
         ax.grid(True, axis="y")
         ax.grid(False, axis="x")
         ax.set_title(f"Tahun {tahun}", fontsize=9)
-        ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+        ax.legend(frameon=False, fontsize=SMALL, loc="upper center", bbox_to_anchor=(0.5, -0.18))
         fig.tight_layout()
         return fig
 
@@ -222,11 +233,11 @@ def warm_up() -> None:
         fig, ax = plt.subplots(figsize=(2, 1.5))
         ax.barh([0, 1], [40, 80], label="Target", color=COLOURS["target"])
         ax.plot([0, 1], [20, 60], marker="o", label="Realisasi", color=COLOURS["realisasi"])
-        ax.text(50, 0, F.percent(12.5), fontsize=8)
-        ax.annotate(F.number(7), (0, 20), textcoords="offset points", xytext=(0, 6), fontsize=7)
+        ax.text(50, 0, F.percent(12.5), fontsize=SMALL)
+        ax.annotate(F.number(7), (0, 20), textcoords="offset points", xytext=(0, 6), fontsize=SMALL)
         _pct_axis(ax)
         ax.set_title("Tahun", fontsize=9)
-        ax.legend(frameon=False, fontsize=7)
+        ax.legend(frameon=False, fontsize=SMALL)
         fig.tight_layout()
         _write_png(fig, io.BytesIO())
         plt.close(fig)

@@ -61,6 +61,7 @@ ENGINES = ("auto", "embedded", "quarto")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LUA_FILTER = TEMPLATES / "lkj.lua"
 TYPST_TEMPLATE = TEMPLATES / "lkj.typ"
+PAGE_RULES = TEMPLATES / "lkj-halaman.typ"  # typst rules of both engines (partial of lkj.typ)
 HTML_TEMPLATE = TEMPLATES / "html.html"
 DEFAULT_CSS = TEMPLATES / "lkj.css"
 REFERENCE_DOCX = TEMPLATES / "reference.docx"
@@ -71,7 +72,10 @@ PANDOC_READER = DOC_READER
 
 # Fonts compiled into the typst Python package (no system fonts are needed).
 TYPST_EMBEDDED_FONTS = ("Libertinus Serif", "New Computer Modern", "DejaVu Sans Mono")
-DEFAULT_FONT = "Libertinus Serif"
+# The body font of an official letter (Tata Naskah Dinas: Arial); Liberation Sans has Arial's
+# metrics and ships with lkj (templates/fonts, SIL OFL 1.1), so no machine depends on its own.
+DEFAULT_FONT = "Liberation Sans"
+FONTS_DIR = TEMPLATES / "fonts"
 
 # Settings used when no _quarto.yml is found (they mirror the project's _quarto.yml).
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -81,9 +85,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "toc-depth": 2,
     "number-sections": False,
     "papersize": "a4",
-    "margin": {"x": "2.5cm", "y": "2.5cm"},
-    "fontsize": "11pt",
+    "margin": {"top": "2cm", "bottom": "2.5cm", "left": "3cm", "right": "2cm"},
+    "fontsize": "12pt",
     "mainfont": DEFAULT_FONT,
+    "font-paths": ["lkj/templates/fonts"],
 }
 
 # output format -> keys under `format:` in _quarto.yml (first found wins)
@@ -291,7 +296,7 @@ def _page_setup(settings: dict) -> dict:
             f"Pilihan: {', '.join(sorted(_PAPERS))}."
         )
     typst_paper, width, height = _PAPERS[paper]
-    margin = settings.get("margin", {"x": "2.5cm", "y": "2.5cm"})
+    margin = settings.get("margin", DEFAULT_SETTINGS["margin"])
     if isinstance(margin, dict):
         x = margin.get("x", "2.5cm")
         y = margin.get("y", "2.5cm")
@@ -304,7 +309,7 @@ def _page_setup(settings: dict) -> dict:
     else:
         sides = {k: margin for k in ("top", "bottom", "left", "right")}
     sides = {k: _length(v, f"margin.{k}") for k, v in sides.items()}
-    fontsize = _length(settings.get("fontsize", "11pt"), "fontsize")
+    fontsize = _length(settings.get("fontsize", DEFAULT_SETTINGS["fontsize"]), "fontsize")
     return {
         "typst_paper": f'paper: "{typst_paper}"' if typst_paper else f"width: {width}, height: {height}",
         "width": width,
@@ -839,19 +844,46 @@ def _embed_images(html_file: Path, resource_dirs: list[Path]) -> None:
     html_file.write_text(text, encoding="utf-8")
 
 
-def _typst_fonts(settings: dict, root: Path) -> tuple[list[str], bool]:
-    """Font directories and whether system fonts may be skipped."""
+def _font_dirs(settings: dict, root: Path) -> list[Path]:
+    """The ``font-paths`` of _quarto.yml that exist, relative to its directory; lkj's own
+    font folder (``…/templates/fonts``) falls back to the installed copy, as templates do."""
     paths = settings.get("font-paths") or []
     if isinstance(paths, str):
         paths = [paths]
     dirs = []
     for p in paths:
-        d = Path(str(p))
-        d = d if d.is_absolute() else root / d
-        if d.is_dir():
-            dirs.append(str(d))
+        given = Path(str(p))
+        d = given if given.is_absolute() else root / given
+        if not d.is_dir() and given.parts[-2:] == ("templates", "fonts") and FONTS_DIR.is_dir():
+            d = FONTS_DIR
+        if d.is_dir() and d.resolve() not in dirs:
+            dirs.append(d.resolve())
+    return dirs
+
+
+@lru_cache(maxsize=8)
+def _families(dirs: tuple[str, ...]) -> frozenset[str]:
+    """Font families typst finds in ``dirs`` and among its embedded fonts (no system font)."""
+    import typst
+
+    fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=True,
+                        font_paths=list(dirs))
+    return frozenset(f.lower() for f in fonts.families())
+
+
+def _typst_fonts(settings: dict, root: Path) -> tuple[list[str], bool]:
+    """Font directories and whether system fonts may be skipped: they are when the main font
+    is in those directories or embedded in typst, so the PDF is the same on every machine
+    (a system copy of the font, perhaps another version, is never preferred)."""
+    dirs = tuple(str(d) for d in _font_dirs(settings, root))
     font = str(settings.get("mainfont") or DEFAULT_FONT)
-    return dirs, font in TYPST_EMBEDDED_FONTS
+    if font in TYPST_EMBEDDED_FONTS:
+        return list(dirs), True
+    try:
+        found = font.lower() in _families(dirs)
+    except (ImportError, RuntimeError, OSError):  # typst missing/failing: it will say so itself
+        found = False
+    return list(dirs), found
 
 
 def _pdf_writer(work: Path, res: list[Path], settings: dict, page: dict) -> _Writer:
@@ -1442,6 +1474,21 @@ def _quarto_project(settings: dict, work: Path) -> None:
     if isinstance(html, dict) and html.get("css"):
         css = html["css"]
         html["css"] = [localise(c) for c in css] if isinstance(css, list) else localise(css)
+    typst_fmt = fmts.get("typst")
+    if not isinstance(typst_fmt, dict):
+        typst_fmt = {}
+        fmts["typst"] = typst_fmt
+    # The same font folder as the embedded engine (the project's, else lkj's own copy) ...
+    pdf = settings["pdf"]  # _quarto.yml over lkj's defaults, as the embedded engine reads it
+    font_dirs = _font_dirs(pdf, root)
+    if font_dirs:
+        typst_fmt["font-paths"] = [str(d) for d in font_dirs]
+    for key in ("mainfont", "fontsize", "margin", "papersize"):
+        typst_fmt.setdefault(key, pdf.get(key, DEFAULT_SETTINGS.get(key)))
+    # ... and the same typography and page-break rules, after Quarto's own template rules.
+    before = typst_fmt.get("include-before-body") or []
+    before = [before] if isinstance(before, str) else list(before)
+    typst_fmt["include-before-body"] = [localise(PAGE_RULES), *before]
     docx = fmts.get("docx")
     if isinstance(docx, dict) and docx.get("reference-doc"):
         docx["reference-doc"] = localise(docx["reference-doc"])

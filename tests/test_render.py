@@ -312,13 +312,23 @@ def test_pdf_injection_is_literal(rendered):
         assert lit in flat, lit
 
 
-def test_pdf_fonts_are_embedded_typst_fonts(rendered):
+def test_pdf_fonts_are_the_vendored_body_font(rendered):
+    """Liberation Sans from lkj/templates/fonts (system fonts are not searched)."""
     _, pages = _pdf_text(rendered["pdf"])
     fonts = set()
     for page in pages:
         for font in (page.get("/Resources", {}).get("/Font", {}) or {}).values():
             fonts.add(str(font.get_object().get("/BaseFont")))
-    assert any("Libertinus" in f for f in fonts), fonts
+    assert fonts and all("LiberationSans" in f for f in fonts), fonts
+
+
+def test_typst_skips_system_fonts_when_the_main_font_is_vendored(tmp_path):
+    settings = R.load_settings(Path(__file__).resolve().parents[1])["pdf"]
+    dirs, skip_system = R._typst_fonts(settings, settings.get("root", tmp_path))
+    assert skip_system and any(Path(d) == R.FONTS_DIR.resolve() for d in dirs), dirs
+    # a font found nowhere but on this machine: system fonts must be searched
+    _, skip_system = R._typst_fonts({**settings, "mainfont": "Fon Yang Tidak Ada"}, tmp_path)
+    assert not skip_system
 
 
 # ---- embedded engine: DOCX ---------------------------------------------------------------

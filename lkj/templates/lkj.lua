@@ -700,6 +700,23 @@ local function typst_nested_enums(list)
   return list
 end
 
+-- Typst: the last two body rows of a table become its footer, which lkj-halaman.typ prints
+-- once, at the end, as one unit: a long table broken over pages never leaves its last row
+-- (JUMLAH) alone on the next page. A table that already has a footer is left as it is.
+local TYPST_KEEP_LAST_ROWS = 2
+local function typst_table_tail(t)
+  if #t.foot.rows > 0 or #t.bodies ~= 1 then return end
+  local rows = t.bodies[1].body
+  if #rows <= TYPST_KEEP_LAST_ROWS then return end
+  local tail = pandoc.List({})
+  for i = #rows - TYPST_KEEP_LAST_ROWS + 1, #rows do tail:insert(rows[i]) end
+  for _ = 1, TYPST_KEEP_LAST_ROWS do rows:remove(#rows) end
+  local body = t.bodies[1]
+  body.body = rows
+  t.bodies = { body }
+  t.foot.rows = tail
+end
+
 -- Typst: figures (charts) span the text width unless the Markdown gives a width.
 local function typst_figure_width(fig)
   return fig:walk({
@@ -737,6 +754,13 @@ end
 local function format_fixes(resource_dirs, text_width_cm)
   local filter = { Table = tidy_table }
   if IS_TYPST then
+    filter.Table = function(t)
+      local tidied = tidy_table(t)
+      if tidied ~= nil then
+        typst_table_tail(tidied)
+      end
+      return tidied
+    end
     filter.Plain, filter.Para, filter.Header = typst_escape_first, typst_escape_first, typst_escape_first
     filter.OrderedList = typst_nested_enums
     filter.Figure = typst_figure_width
@@ -872,17 +896,8 @@ function Pandoc(doc)
     body = out
   end
 
-  if IN_QUARTO and IS_TYPST then
-    -- Quarto's own typst template: add the rules lkj.typ would otherwise provide.
-    body:insert(1, raw_typst(table.concat({
-      "#set figure(numbering: none)",
-      "#show figure: set block(breakable: true)",
-      "#set par(justify: false)",
-      "#set text(hyphenate: false)",
-      "#show table: set text(size: 9pt)",
-      "#show heading.where(level: 1): it => { pagebreak(weak: true); it }",
-    }, "\n")))
-  end
+  -- Quarto's own typst template gets lkj's typography and page-break rules from
+  -- lkj-halaman.typ, which lkj.render gives it as include-before-body.
 
   return pandoc.Pandoc(body, meta)
 end
