@@ -27,7 +27,9 @@ GENERATOR = ROOT / "lkj" / "templates" / "make_reference_docx.py"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 A4_TWIPS = (round(210 / 25.4 * 1440), round(297 / 25.4 * 1440))  # (11906, 16838)
-MARGIN_TWIPS = round(2.5 / 2.54 * 1440)  # 1417
+# _quarto.yml (Tata Naskah Dinas): top 2 cm, bottom 2,5 cm, left 3 cm, right 2 cm
+MARGIN_TWIPS = {side: round(cm / 2.54 * 1440) for side, cm in
+                (("top", 2), ("bottom", 2.5), ("left", 3), ("right", 2))}
 
 # A second data table, long enough to need its header on every page it spans.
 EXTRA_TABLE = (
@@ -85,7 +87,7 @@ def test_reference_docx_declares_indonesian_a4():
     sect = re.search(r"<w:sectPr>.*?</w:sectPr>", ref["word/document.xml"], re.S).group(0)
     assert f'<w:pgSz w:w="{A4_TWIPS[0]}" w:h="{A4_TWIPS[1]}"/>' in sect
     for side in ("top", "right", "bottom", "left"):
-        assert f'w:{side}="{MARGIN_TWIPS}"' in sect
+        assert f'w:{side}="{MARGIN_TWIPS[side]}"' in sect
 
 
 def test_generator_check_mode_reports_a_stale_file(tmp_path, capsys):
@@ -140,7 +142,7 @@ def test_page_is_a4_with_the_quarto_margins(parts):
     for sect in _sections(parts):
         assert (_val(sect, "pgSz", "w"), _val(sect, "pgSz", "h")) == tuple(str(v) for v in A4_TWIPS)
         for side in ("top", "right", "bottom", "left"):
-            assert _val(sect, "pgMar", side) == str(MARGIN_TWIPS)
+            assert _val(sect, "pgMar", side) == str(MARGIN_TWIPS[side])
 
 
 def test_the_cover_is_unnumbered_the_front_matter_roman_and_bab_i_page_one(parts):
@@ -181,18 +183,18 @@ def test_document_language_is_indonesian(parts):
 
 def test_body_font_size_and_spacing(parts):
     defaults = _tree(parts, "word/styles.xml").find(_w("docDefaults"))
-    assert _val(defaults, "rPrDefault/rPr/rFonts", "ascii") == "Times New Roman"
-    assert _val(defaults, "rPrDefault/rPr/sz") == "22"  # fontsize: 11pt in _quarto.yml
+    assert _val(defaults, "rPrDefault/rPr/rFonts", "ascii") == "Arial"  # Arial-metric
+    assert _val(defaults, "rPrDefault/rPr/sz") == "24"  # fontsize: 12pt in _quarto.yml
     spacing = defaults.find(_w("pPrDefault/pPr/spacing"))
     assert (spacing.get(f"{W}after"), spacing.get(f"{W}line")) == ("120", "276")  # 6 pt, 1,15
     body = _styles(parts)["BodyText"]
     assert _val(body, "pPr/spacing", "after") == "120"
-    assert _val(body, "pPr/jc") == "left"  # never justified
+    assert _val(body, "pPr/jc") == "both"  # justified, as the PDF (Tata Naskah Dinas)
     styles = parts["word/styles.xml"]
     for leftover in ("Aptos", "Calibri", "minorHAnsi", "majorHAnsi"):
         assert leftover not in styles, leftover
     theme = parts["word/theme/theme1.xml"]
-    assert theme.count('<a:latin typeface="Times New Roman"') == 2  # major and minor fonts
+    assert theme.count('<a:latin typeface="Arial"') == 2  # major and minor fonts
 
 
 def test_headings(parts):
@@ -260,14 +262,14 @@ def test_signatures_sit_in_a_borderless_full_width_table(parts):
 
 def test_lkj_paragraph_styles_come_from_the_template(parts):
     styles = _styles(parts)
-    text_width = A4_TWIPS[0] - 2 * MARGIN_TWIPS
+    text_width = A4_TWIPS[0] - MARGIN_TWIPS["left"] - MARGIN_TWIPS["right"]
     cover = styles["Sampul"]
     assert _val(cover, "pPr/jc") == "center" and _val(cover, "rPr/sz") == "28"
     signature = styles["TandaTangan"]
     assert _val(signature, "pPr/ind", "left") == str(text_width // 2)  # right half of the page
     assert _val(signature, "pPr/jc") == "center" and signature.find(_w("pPr/keepNext")) is not None
     column = styles["TandaTanganKolom"]
-    assert _val(column, "pPr/jc") == "center" and _val(column, "rPr/sz") == "22"  # not 10 pt
+    assert _val(column, "pPr/jc") == "center" and _val(column, "rPr/sz") == "24"  # body size, not 10 pt
     used = {_val(p, "pPr/pStyle") for p in _tree(parts, "word/document.xml").iter(f"{W}p")}
     assert {"Sampul", "TandaTangan", "TandaTanganKolom"} <= used
 

@@ -257,7 +257,7 @@ def test_html_injection_is_literal(rendered):
 
 def test_html_css_and_print_settings(rendered):
     html = rendered["html"].read_text(encoding="utf-8")
-    assert "@page { size: 210mm 297mm; margin: 2.5cm 2.5cm 2.5cm 2.5cm; }" in html
+    assert "@page { size: 210mm 297mm; margin: 2cm 2cm 2.5cm 3cm; }" in html  # top right bottom left
     assert "table-header-group" in html  # lkj.css embedded
     assert 'class="table-wrap"' in html
 

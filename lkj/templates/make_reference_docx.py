@@ -38,10 +38,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "reference.docx"
 
-# A font every Windows installation has (Word substitutes nothing); LibreOffice renders it
-# with the metric-compatible Liberation Serif, so line and page breaks match.
-BODY_FONT = "Times New Roman"
-BODY_FONT_PANOSE = "02020603050405020304"
+# Tata Naskah Dinas: an Arial-metric sans. Arial is on every Windows installation (Word
+# substitutes nothing); LibreOffice renders it with the metric-compatible Liberation Sans, the
+# font of the PDF (lkj/templates/fonts), so line and page breaks match.
+BODY_FONT = "Arial"
+BODY_FONT_PANOSE = "020B0604020202020204"
 LANG = "id-ID"  # Word proofs the text in Bahasa Indonesia
 
 LINE_115 = 276  # line spacing 1.15 (240 = single)
@@ -215,7 +216,7 @@ def lkj_styles(page: dict) -> dict[str, str]:
     styles = {
         "Normal": _para_style("Normal", "Normal", based_on=None, extra="<w:qFormat/>"),
         "BodyText": _para_style(
-            "BodyText", "Body Text", f'<w:spacing w:before="0" w:after="{AFTER_6PT}"/><w:jc w:val="left"/>',
+            "BodyText", "Body Text", f'<w:spacing w:before="0" w:after="{AFTER_6PT}"/><w:jc w:val="both"/>',
             based_on="Normal", link="BodyTextChar"),
         # pandoc uses it after headings and lists: the space before separates a paragraph
         # from the list above it (list items have none).
