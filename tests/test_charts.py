@@ -44,7 +44,7 @@ def test_chart_is_cropped_as_savefig_tight_crops_it(sample, name):
     assert ours.mode == "RGB"
     # Same picture; anti-aliased edges may differ by the sub-pixel shift savefig applies.
     far = (np.abs(np.asarray(ours, dtype=int) - np.asarray(expected, dtype=int)).max(axis=2) > 64)
-    assert far.mean() < 0.01
+    assert far.mean() < 0.02  # text edges in the body font: ~1% of pixels; a wrong crop: far more
 
 
 def test_chart_png_has_no_date_or_software_name(sample, tmp_path):

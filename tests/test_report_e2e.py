@@ -34,7 +34,9 @@ def text_of_html(path: Path) -> str:
 
 
 def text_of_pdf(path: Path) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+    """The pages' text without their page numbers (a sentence may run on over the page)."""
+    return "\n".join(re.sub(r"\n\s*[ivxlc\d]+\s*$", "", page.extract_text())
+                     for page in PdfReader(path).pages)
 
 
 @pytest.fixture(scope="module")
