@@ -216,7 +216,7 @@ def lkj_styles(page: dict) -> dict[str, str]:
     styles = {
         "Normal": _para_style("Normal", "Normal", based_on=None, extra="<w:qFormat/>"),
         "BodyText": _para_style(
-            "BodyText", "Body Text", f'<w:spacing w:before="0" w:after="{AFTER_6PT}"/><w:jc w:val="both"/>',
+            "BodyText", "Body Text", f'<w:spacing w:before="0" w:after="{AFTER_6PT}"/><w:jc w:val="left"/>',
             based_on="Normal", link="BodyTextChar"),
         # pandoc uses it after headings and lists: the space before separates a paragraph
         # from the list above it (list items have none).
