@@ -41,7 +41,7 @@ OUT := reports/$(KEC)/$(TAHUN)/tw$(TW)/lkj-$(KEC)-$(TAHUN)-tw$(TW)-$(UNIT)
 # Earlier quarters of the same year feed the quarterly trend, so they are inputs too.
 QUARTER_DIRS := $(if $(TW),$(wildcard $(foreach t,$(wordlist 1,$(TW),1 2 3 4),data/raw/$(KEC)/$(TAHUN)/$(UNIT)/tw$(t))))
 RAW_FILES := $(wildcard data/raw/$(KEC)/*.csv data/raw/$(KEC)/*.xlsx data/raw/$(KEC)/*.png data/raw/$(KEC)/templat/*.md $(foreach d,$(QUARTER_DIRS),$(d)/*.csv $(d)/*.xlsx) $(RAW_DIR)/narasi/*.md)
-CODE := $(wildcard lkj/*.py) pyproject.toml
+CODE := $(wildcard lkj/*.py lkj/render/*.py) pyproject.toml
 RENDER_INPUTS := notebooks/laporan.ipynb _quarto.yml $(wildcard lkj/templates/* lkj/templates/bab/*)
 REPORT_ARGS = --kec "$(KEC)" --tw "$(TW)" --tahun "$(TAHUN)" --unit "$(UNIT)"
 
@@ -72,7 +72,7 @@ $(VENV_OK): pyproject.toml constraints.txt
 # own (PYTHONDONTWRITEBYTECODE, set on some CI machines) every `lkj` run would compile the whole
 # package again (≈0,4 s). Compiled here once, and again when a module changes.
 ifneq ($(BYTECODE),)
-$(BYTECODE): $(wildcard lkj/*.py) | $(VENV_OK)
+$(BYTECODE): $(wildcard lkj/*.py lkj/render/*.py) | $(VENV_OK)
 	@$(PY) -m compileall -q lkj
 	@mkdir -p $(@D) && touch $@
 endif

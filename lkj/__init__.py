@@ -14,7 +14,8 @@ def package_files() -> list:
     from pathlib import Path
 
     pkg = Path(__file__).resolve().parent
-    return sorted([*pkg.glob("*.py"), *(p for p in (pkg / "templates").rglob("*") if p.is_file())])
+    return sorted([*pkg.glob("*.py"), *pkg.glob("render/*.py"),
+                   *(p for p in (pkg / "templates").rglob("*") if p.is_file())])
 
 
 def load(kec: str, tahun: int | None = None, tw: int = 1, unit: str | None = None,

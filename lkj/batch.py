@@ -171,8 +171,8 @@ def warm_up(root: Path | None = None) -> None:
     import nbformat  # builds its notebook validator (compiled from the JSON schema on first use)
     nbformat.validate(nbformat.v4.new_notebook())
     if render.available_engines()["embedded"]:
-        render._pandoc_rts()  # each of these asks pandoc once; the answers are kept
-        render._abbreviations()
+        render.embedded._pandoc_rts()  # each of these asks pandoc once; the answers are kept
+        render.embedded._abbreviations()
         pipeline.engine_version("embedded")
     if root is not None:  # one answer for a whole `lkj all`; a standby must ask every time
         pipeline.KNOWN_COMMITS[Path(root).resolve()] = pipeline.git_commit(root)

@@ -65,7 +65,7 @@ class start:
         self.proc = None
         if not texts:
             return
-        from lkj.render import _pandoc_path
+        from lkj.render.embedded import _pandoc_path
 
         job = {"reader": NARASI_READER, "doc_reader": DOC_READER,
                "texts": [{"name": k, "text": v} for k, v in texts.items()]}

@@ -86,7 +86,7 @@ SEL = [line for line in (ATTACKS / "sel.txt").read_text(encoding="utf-8").splitl
 
 def _report_tree(markdown: str) -> dict:
     """The sanitised Markdown as the report's own reader sees it (pandoc JSON)."""
-    from lkj.render import _pandoc_path
+    from lkj.render.embedded import _pandoc_path
 
     out = subprocess.run([_pandoc_path(), "--from", safe_markdown.DOC_READER, "--to", "json"],
                          input=markdown, capture_output=True, text=True, check=True)

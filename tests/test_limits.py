@@ -402,17 +402,17 @@ def test_a_100_kb_line_renders_in_seconds(tmp_path):
 def test_pandoc_runs_with_a_memory_limit(tmp_path, monkeypatch):
     from test_render import make_notebook
 
-    assert f"-M{render.PANDOC_MEMORY >> 20}m" in render.PANDOC_RTS
+    assert f"-M{render.embedded.PANDOC_MEMORY >> 20}m" in render.embedded.PANDOC_RTS
     # a heap limit below what brackets eight deep need (the report itself fits in it)
-    monkeypatch.setattr(render, "PANDOC_MEMORY", 4 << 20)
-    monkeypatch.setattr(render, "PANDOC_RTS", ("+RTS", "-M4m", "-RTS"))
-    render._pandoc_rts.cache_clear()
+    monkeypatch.setattr(render.embedded, "PANDOC_MEMORY", 4 << 20)
+    monkeypatch.setattr(render.embedded, "PANDOC_RTS", ("+RTS", "-M4m", "-RTS"))
+    render.embedded._pandoc_rts.cache_clear()
     try:
         nb = make_notebook(tmp_path / "nb", body="Teks " + "[" * 10 + "isi" + "]" * 10 + "\n")
         with pytest.raises(LkjError, match="melebihi batas 4 MB"):
             render.render(nb, tmp_path / "out", "x", formats=("html",), engine="embedded")
     finally:
-        render._pandoc_rts.cache_clear()
+        render.embedded._pandoc_rts.cache_clear()
 
 
 SLOW_TYPST = "#let n = 0\n#for i in range(50000000) { n = n + 1 }\n#n\n"
@@ -444,9 +444,9 @@ def test_the_pdf_reads_no_file_outside_the_work_dir(tmp_path):
     typ = work / "render" / "laporan.typ"
     typ.write_text(f'#read("{outside.as_posix()}")\n#read("../../rahasia.txt")\n',
                    encoding="utf-8")
-    w = render._Writer("pdf", "typst", typ, typ)
+    w = render.embedded._Writer("pdf", "typst", typ, typ)
     with pytest.raises(LkjError, match="file not found|outside of project root"):
-        render._finish_pdf(w, render.load_settings(), ROOT, work / "x.pdf", None,
+        render.embedded._finish_pdf(w, render.load_settings(), ROOT, work / "x.pdf", None,
                            lambda: None, work)
 
 
@@ -642,9 +642,9 @@ def test_culprit_is_found_by_halving():
         trials.append(text)
         return "<isi 9>" in text
 
-    assert render._culprit(markdown, narasi, fails) == "n9.md"
+    assert render.embedded._culprit(markdown, narasi, fails) == "n9.md"
     assert len(trials) <= 6
-    assert render._culprit(markdown, narasi, lambda text: True) is None  # not a narasi's doing
+    assert render.embedded._culprit(markdown, narasi, lambda text: True) is None  # not a narasi's doing
 
 
 def test_validation_error_shows_the_first_problems():

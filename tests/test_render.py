@@ -324,10 +324,10 @@ def test_pdf_fonts_are_the_vendored_body_font(rendered):
 
 def test_typst_skips_system_fonts_when_the_main_font_is_vendored(tmp_path):
     settings = R.load_settings(Path(__file__).resolve().parents[1])["pdf"]
-    dirs, skip_system = R._typst_fonts(settings, settings.get("root", tmp_path))
-    assert skip_system and any(Path(d) == R.FONTS_DIR.resolve() for d in dirs), dirs
+    dirs, skip_system = R.settings._typst_fonts(settings, settings.get("root", tmp_path))
+    assert skip_system and any(Path(d) == R.settings.FONTS_DIR.resolve() for d in dirs), dirs
     # a font found nowhere but on this machine: system fonts must be searched
-    _, skip_system = R._typst_fonts({**settings, "mainfont": "Fon Yang Tidak Ada"}, tmp_path)
+    _, skip_system = R.settings._typst_fonts({**settings, "mainfont": "Fon Yang Tidak Ada"}, tmp_path)
     assert not skip_system
 
 
@@ -505,7 +505,7 @@ def test_pandoc_failure_is_reported_in_indonesian(tmp_path, monkeypatch):
     nb = make_notebook(tmp_path / "nb")
     broken = tmp_path / "rusak.lua"
     broken.write_text("function Pandoc(doc) error('filter rusak') end\n", encoding="utf-8")
-    monkeypatch.setattr(R, "LUA_FILTER", broken)
+    monkeypatch.setattr(R.embedded, "LUA_FILTER", broken)
     with pytest.raises(LkjError, match=r"(?s)Pandoc gagal \(kode [1-9]\d*\):.*filter rusak"):
         R.render(nb, tmp_path / "out", "x", engine="embedded")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
@@ -532,7 +532,7 @@ def test_one_pandoc_process_writes_what_the_command_line_writes(tmp_path):
     for fmt in ("html", "pdf", "docx"):
         settings[fmt] = {**settings[fmt], "lang": "en", "number-sections": True, "toc-depth": 3,
                          "toc-title": "Isi lapor. c. Bab"}
-    page = R._page_setup(settings["pdf"])
+    page = R.settings._page_setup(settings["pdf"])
     meta, body = R.notebook_to_markdown(nb)
     work = tmp_path / "kerja"
     work.mkdir()
@@ -540,26 +540,26 @@ def test_one_pandoc_process_writes_what_the_command_line_writes(tmp_path):
     (work / "keduanya.png").write_bytes(_png(30, 30))  # not this one: nb_dir comes first
     (work / "grafik kinerja.png").write_bytes(_png(5, 9))
     md = work / "laporan.md"
-    md.write_text(R._markdown_document(meta, body), encoding="utf-8")
+    md.write_text(R.markdown._markdown_document(meta, body), encoding="utf-8")
     res = [nb_dir, work]
     root = settings["root"]
 
     def writers(where: Path) -> list:
         where.mkdir()
-        ws = [R._pdf_writer(work, res, settings, page),
-              R._html_writer(work, res, settings, page, root, where / "laporan.html"),
-              R._docx_writer(work, res, settings, page, root)]
+        ws = [R.embedded._pdf_writer(work, res, settings, page),
+              R.embedded._html_writer(work, res, settings, page, root, where / "laporan.html"),
+              R.embedded._docx_writer(work, res, settings, page, root)]
         for w in ws:
             w.output = where / w.output.name
         return ws
 
-    env = R._tool_env(1688601600)
+    env = R.settings._tool_env(1688601600)
     written = []
-    R._run_driver(md, work, res, writers(tmp_path / "lua"), env, lambda: None,
+    R.embedded._run_driver(md, work, res, writers(tmp_path / "lua"), env, lambda: None,
                   lambda w: written.append(w.format))
     assert written == ["pdf", "html", "docx"]
     for w in writers(tmp_path / "cli"):
-        R._run(R._pandoc_cli(w, md, res), "Pandoc", work, env=env)
+        R.embedded._run(R.embedded._pandoc_cli(w, md, res), "Pandoc", work, env=env)
     names = sorted(p.name for p in (tmp_path / "cli").iterdir())
     assert names == ["laporan.docx", "laporan.html", "laporan.typ"]
     for name in names:

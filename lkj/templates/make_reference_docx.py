@@ -68,7 +68,7 @@ def pandoc_default_reference() -> dict[str, bytes]:
     """Parts of pandoc's built-in reference.docx (the pandoc bundled with pypandoc-binary)."""
     import io
 
-    from lkj.render import _pandoc_path
+    from lkj.render.embedded import _pandoc_path
 
     proc = subprocess.run(
         [_pandoc_path(), "--print-default-data-file", "reference.docx"],
@@ -81,7 +81,7 @@ def pandoc_default_reference() -> dict[str, bytes]:
 def page_settings(project_root: Path | None = None) -> dict:
     """Paper, margins (twips) and body font size (half-points), as lkj.render derives them
     from _quarto.yml for the DOCX post-processing (_patch_document / _patch_styles)."""
-    from lkj import render as R
+    from lkj.render import settings as R
 
     page = R._page_setup(R.load_settings(project_root)["pdf"])
     margin = {side: R._twips(value) for side, value in page["margin"].items()}
