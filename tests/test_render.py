@@ -578,7 +578,8 @@ def test_one_pandoc_process_writes_what_the_command_line_writes(tmp_path):
 
 @pytest.fixture
 def fake_quarto(tmp_path, monkeypatch):
-    """A `quarto` executable that records its argv and writes the requested output."""
+    """A `quarto` executable that records its argv, the notebook and _quarto.yml it is given,
+    and writes every format (the DOCX as a copy of the reference document)."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
     log = tmp_path / "quarto-log"
@@ -588,12 +589,11 @@ def fake_quarto(tmp_path, monkeypatch):
         "#!/bin/sh\n"
         f'LOG="{log}"\n'
         'printf "%s\\n" "$@" > "$LOG/argv-$(date +%s%N).txt"\n'
-        'cp "$2" "$LOG/seen.ipynb" 2>/dev/null\n'
-        'cp _quarto.yml "$LOG/seen-quarto.yml" 2>/dev/null\n'
+        'cp "$2" "$LOG/seen.ipynb"; cp _quarto.yml "$LOG/seen-quarto.yml"\n'
         'ls -R . > "$LOG/workdir.txt"\n'
-        'out=""; prev=""\n'
-        'for a in "$@"; do [ "$prev" = "--output" ] && out="$a"; prev="$a"; done\n'
-        '[ -n "$out" ] && printf "fake %s\\n" "$out" > "$out"\n'
+        'stem="${2%.ipynb}"\n'
+        'printf "fake html\\n" > "$stem.html"; printf "fake pdf\\n" > "$stem.pdf"\n'
+        f'cp "{R.REFERENCE_DOCX}" "$stem.docx"\n'
         "exit 0\n",
         encoding="utf-8",
     )
@@ -607,19 +607,13 @@ def test_auto_selects_quarto_when_on_path(fake_quarto):
     assert R.available_engines()["quarto"] is True
 
 
-def test_quarto_engine_invocation(fake_quarto, notebook, tmp_path):
+def test_one_quarto_render_writes_every_format_with_lkj_templates(fake_quarto, notebook, tmp_path):
+    import yaml
+
     out = R.render(notebook, tmp_path / "out", "lkj-candipuro", engine="quarto")
-    assert set(out) == {"html", "pdf", "docx"}
-    for fmt, path in out.items():
-        assert path == tmp_path / "out" / f"lkj-candipuro.{fmt}"
-        assert path.read_text().startswith("fake")
+    assert {f: p.name for f, p in out.items()} == {f: f"lkj-candipuro.{f}" for f in ("html", "pdf", "docx")}
     calls = [p.read_text().splitlines() for p in sorted(fake_quarto.glob("argv-*.txt"))]
-    assert len(calls) == 3
-    for argv in calls:
-        assert argv[0] == "render"
-        assert argv[1] == notebook.name
-        assert "--to" in argv and "--output" in argv and "--no-execute" in argv
-    assert sorted(a[a.index("--to") + 1] for a in calls) == ["docx", "html", "typst"]
+    assert calls == [["render", "lkj-candipuro.ipynb", "--to", "all", "--no-execute"]]
     # The copy has the YAML front matter as first (raw) cell and no noise outputs.
     seen = nbformat.read(str(fake_quarto / "seen.ipynb"), as_version=4)
     assert seen.cells[0].cell_type == "raw"
@@ -628,10 +622,17 @@ def test_quarto_engine_invocation(fake_quarto, notebook, tmp_path):
     for bad in ("WARNING noise", "ERRORNOISE", "PLAINONLY", "IPython", "ANALYST NOTE"):
         assert bad not in text, bad
     assert "2.752.150.911" in text
-    # Project settings, filter and figure copied into the work directory.
-    qyml = (fake_quarto / "seen-quarto.yml").read_text(encoding="utf-8")
-    assert "Daftar Isi" in qyml and "_lkj/lkj.lua" in qyml and "_lkj/lkj.css" in qyml
-    assert "gambar-3-1.png" in (fake_quarto / "workdir.txt").read_text()
+    # lkj's filter before Quarto's own, lkj's templates and reference document for every format
+    cfg = yaml.safe_load((fake_quarto / "seen-quarto.yml").read_text(encoding="utf-8"))
+    assert cfg["filters"] == [{"path": str(R.settings.LUA_FILTER), "at": "pre-ast"}]
+    assert set(cfg["format"]) == {"html", "typst", "docx"}
+    assert cfg["format"]["html"]["template"].endswith("html.html")
+    assert cfg["format"]["typst"]["template"].endswith("lkj.typ")
+    assert cfg["format"]["docx"]["reference-doc"].endswith("reference.docx")
+    assert all(f["lkj-templates"] is True for f in cfg["format"].values())
+    assert "gambar-3-1.png" in (fake_quarto / "workdir.txt").read_text()  # an image it names
+    # the DOCX went through the same styling as the embedded engine's (A4, official margins)
+    assert '<w:pgSz w:w="11906" w:h="16838"/>' in _docx_xml(out["docx"])
 
 
 def test_quarto_failure_is_reported(tmp_path, monkeypatch, notebook):
@@ -641,7 +642,7 @@ def test_quarto_failure_is_reported(tmp_path, monkeypatch, notebook):
     script.write_text("#!/bin/sh\necho 'ERROR: typst compile failed' >&2\nexit 1\n", encoding="utf-8")
     script.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
-    with pytest.raises(LkjError, match="Quarto gagal merender HTML") as err:
+    with pytest.raises(LkjError, match="Quarto gagal merender") as err:
         R.render(notebook, tmp_path / "out", "x", formats=("html",), engine="quarto")
     assert "typst compile failed" in str(err.value)
 

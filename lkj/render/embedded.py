@@ -558,6 +558,19 @@ def _once(fn: Callable[[], None] | None) -> Callable[[], None]:
     return call
 
 
+def document(nb, notebook: Path, work: Path, settings: dict) -> tuple[dict, str]:
+    """The report both engines render: its metadata and Markdown (charts written to
+    work/keluaran/), and ``settings`` adjusted by the document's own front matter."""
+    meta, body = _collect_markdown(nb, notebook, work / "keluaran")
+    if "toc" in meta:  # the document's own front matter wins, as it does in Quarto
+        for fmt in ("html", "pdf", "docx"):
+            settings[fmt] = {**settings[fmt], "toc": meta["toc"]}
+    for lang in (meta.get("lang"), settings["pdf"].get("lang")):
+        if lang is not None and not _LANG_RE.match(str(lang)):
+            raise LkjError(f"Kode bahasa (lang) tidak valid: {lang!r}. Gunakan misalnya 'id'.")
+    return meta, body
+
+
 def _render_embedded(
     notebook: Path, out_dir: Path, basename: str, formats: tuple[str, ...], project_root: Path | None,
     images_ready: Callable[[], None] | None, work_dir: Path,
@@ -570,13 +583,7 @@ def _render_embedded(
     epoch = _source_date_epoch(nb)
     with tempfile.TemporaryDirectory(prefix="lkj-render-", dir=work_dir) as tmp:
         work = Path(tmp)
-        meta, body = _collect_markdown(nb, notebook, work / "keluaran")
-        if "toc" in meta:  # the document's own front matter wins, as it does in Quarto
-            for fmt in ("html", "pdf", "docx"):
-                settings[fmt] = {**settings[fmt], "toc": meta["toc"]}
-        for lang in (meta.get("lang"), settings["pdf"].get("lang")):
-            if lang is not None and not _LANG_RE.match(str(lang)):
-                raise LkjError(f"Kode bahasa (lang) tidak valid: {lang!r}. Gunakan misalnya 'id'.")
+        meta, body = document(nb, notebook, work, settings)
         md = work / "laporan.md"
         md.write_text(_markdown_document(meta, body), encoding="utf-8")
         res = [nb_dir, work]

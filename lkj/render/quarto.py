@@ -1,4 +1,13 @@
-"""The Quarto engine: one `quarto render` of the collected document for every format."""
+"""The Quarto engine: one ``quarto render`` writes every requested format.
+
+It renders the same document as the embedded engine, with the same pandoc options: the writers
+of :mod:`lkj.render.embedded` (template, metadata, variables, header, table of contents) become
+the ``format:`` options of a ``_quarto.yml`` in the work directory, lkj.lua runs before Quarto's
+own filters (``at: pre-ast``: Quarto then finds no cross-reference or title of its own to make),
+and the DOCX gets the same styling (:mod:`lkj.render.docx`). Quarto reads the date, when it
+formats one, in English ("Invalid Date" for "23 Agustus 2023"): the date it is given is the one
+lkj already wrote (``lkj-date``).
+"""
 
 from __future__ import annotations
 
@@ -8,36 +17,160 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+import yaml
+
 from lkj import tools
 from lkj.errors import LkjError
-from lkj.render.embedded import PANDOC_TIMEOUT, _pandoc_path, _pandoc_rts, _tail
-from lkj.render.markdown import _read_notebook, notebook_to_markdown
+from lkj.render.docx import _postprocess_docx
+from lkj.render.embedded import (
+    PANDOC_TIMEOUT,
+    _pandoc_path,
+    _pandoc_rts,
+    _docx_writer,
+    _embed_images,
+    _html_writer,
+    _pdf_writer,
+    _tail,
+    _Writer,
+    document,
+)
+from lkj.render.markdown import _read_notebook
 from lkj.render.settings import (
     _QUARTO_TO,
-    DEFAULT_SETTINGS,
     LUA_FILTER,
     PAGE_RULES,
     PANDOC_READER,
-    REFERENCE_DOCX,
-    _font_dirs,
-    _read_yaml,
-    _resolve_asset,
+    TYPST_TEMPLATE,
+    _page_setup,
     _source_date_epoch,
     _tool_env,
+    _typst_fonts,
     load_settings,
 )
-from lkj.safe_markdown import HTML_POLICY
+
+QUARTO_TIMEOUT = 900  # seconds for all formats; Quarto starts slowly
 
 
 def _quarto_path() -> str | None:
     return shutil.which("quarto")
 
 
-QUARTO_TIMEOUT = 900  # seconds per format; Quarto starts slowly
+def _format_options(w: _Writer) -> dict[str, Any]:
+    """A pandoc writer of the embedded engine as Quarto format options (pandoc defaults keys)."""
+    opts: dict[str, Any] = {
+        "metadata-files": [str(w.metadata_file)], **w.metadata, "lkj-templates": True,
+        "variables": dict(w.variables), "toc": w.toc, "toc-depth": w.toc_depth,
+        "number-sections": w.number_sections,
+        "output-file": w.output.name,
+    }
+    for key, value in (("template", w.template), ("wrap", w.wrap), ("reference-doc", w.reference_doc)):
+        if value is not None:
+            opts[key] = str(value)
+    if w.include_in_header:
+        opts["include-in-header"] = [str(p) for p in w.include_in_header]
+    if w.format == "html":  # no Quarto page furniture: our template, our style sheets
+        opts.update({"minimal": True, "embed-resources": bool(w.css), "css": [str(c) for c in w.css],
+                     "page-layout": "custom", "anchor-sections": False,
+                     "html-table-processing": "none"})  # Quarto reads raw <table>s again
+    return opts
 
-# ---------------------------------------------------------------------------------------
-# Quarto engine
-# ---------------------------------------------------------------------------------------
+
+def _render_quarto(
+    notebook: Path, out_dir: Path, basename: str, formats: tuple[str, ...], project_root: Path | None,
+    images_ready: Callable[[], None] | None, work_dir: Path,
+) -> dict[str, Path]:
+    quarto = _quarto_path()
+    if quarto is None:  # pragma: no cover - guarded by select_engine
+        raise LkjError("Program `quarto` tidak ditemukan di PATH.")
+    if images_ready is not None:
+        images_ready()
+    settings = load_settings(project_root, notebook)
+    root, page = settings["root"], _page_setup(settings["pdf"])
+    nb = _read_notebook(notebook)
+    epoch = _source_date_epoch(nb)
+    with tempfile.TemporaryDirectory(prefix="lkj-quarto-", dir=work_dir) as tmp:
+        work = Path(tmp)
+        meta, body = document(nb, notebook, work, settings)
+        res: list[Path] = []  # image paths stay relative to the work dir (work/keluaran/)
+        _copy_images(body, notebook.resolve().parent, work)
+        writers = {"html": lambda: _html_writer(work, res, settings, page, root, work / f"{basename}.html"),
+                   "pdf": lambda: _pdf_writer(work, res, settings, page),
+                   "docx": lambda: _docx_writer(work, res, settings, page, root)}
+        fmts: dict[str, Any] = {}
+        for fmt in formats:
+            w = writers[fmt]()
+            w.output = work / f"{basename}.{fmt}"
+            if w.template == TYPST_TEMPLATE:  # Quarto moves the template away from its partial
+                w.template = work / TYPST_TEMPLATE.name
+                w.template.write_text(TYPST_TEMPLATE.read_text(encoding="utf-8").replace(
+                    f"${PAGE_RULES.name}()$", PAGE_RULES.read_text(encoding="utf-8")), encoding="utf-8")
+            fmts[_QUARTO_TO[fmt]] = _format_options(w)
+        if "typst" in fmts:  # the fonts the embedded engine gives typst
+            fmts["typst"]["font-paths"] = _typst_fonts(settings["pdf"], root)[0]
+        config = {
+            "project": {"type": "default"},
+            "execute": {"enabled": False, "echo": False, "warning": False, "error": False,
+                        "output": "asis"},
+            "filters": [{"path": str(LUA_FILTER), "at": "pre-ast"}],
+            "format": fmts,
+        }
+        (work / "_quarto.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
+                                          encoding="utf-8")
+        source = _notebook(work / f"{basename}.ipynb", meta, body, nb.metadata)
+        cmd = [quarto, "render", source.name, "--to", "all", "--no-execute"]  # every format: listed
+        # No memory limit: Quarto's runtime (deno) reserves far more address space than it
+        # uses. Its time limit ends the whole process group (the pandoc and typst it runs).
+        proc = tools.run(cmd, "Quarto", work, QUARTO_TIMEOUT, env=_tool_env(epoch), check=False)
+        if proc.returncode != 0:
+            raise LkjError(f"Quarto gagal merender {notebook.name} (kode {proc.returncode}). "
+                           f"Pesan terakhir dari Quarto:\n{_tail(proc.stderr or proc.stdout)}")
+        results: dict[str, Path] = {}
+        for fmt in formats:
+            produced, target = work / f"{basename}.{fmt}", out_dir / f"{basename}.{fmt}"
+            if not produced.is_file():
+                raise LkjError(f"Quarto selesai tanpa galat, tetapi berkas {produced.name} tidak "
+                               f"dihasilkan. Pesan Quarto:\n{_tail(proc.stderr or proc.stdout)}")
+            if fmt == "html":
+                _embed_images(produced, [work])
+            if fmt == "docx":
+                _postprocess_docx(produced, target, page, meta)
+            else:
+                shutil.move(str(produced), str(target))
+            results[fmt] = target
+    return results
+
+
+_QUARTO_IDS = re.compile(r"((?<!\\)@|\{#)(tbl|fig)-")
+
+
+def _copy_images(body: str, nb_dir: Path, work: Path) -> None:
+    """Images the Markdown names relative to the notebook, copied beside the copy Quarto reads
+    (nothing outside the notebook's folder, no web address)."""
+    for src in _image_sources(body):
+        if re.match(r"^[A-Za-z][\w+.-]*:", src) or Path(src).is_absolute():
+            continue
+        origin, dest = (nb_dir / src).resolve(), (work / src).resolve()
+        if origin.is_file() and work.resolve() in dest.parents and not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(origin, dest)
+
+
+def _notebook(target: Path, meta: dict, body: str, metadata) -> Path:
+    """What Quarto renders: a notebook holding the collected document as one Markdown output,
+    so both engines start from the same text."""
+    import nbformat
+
+    # Quarto numbers tbl-/fig- targets itself, before any filter runs ("Tabel 1: Tabel 2.1 …"
+    # and no Daftar Tabel): our captions carry their numbers, so the ids get a prefix of ours.
+    body = _QUARTO_IDS.sub(r"\1lkj-\2-", body)
+    front = dict(meta)
+    if "date" in front:
+        front["lkj-date"] = front.pop("date")
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": body})]
+    head = nbformat.v4.new_raw_cell("---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---")
+    nbformat.write(nbformat.v4.new_notebook(cells=[head, cell], metadata=metadata), str(target))
+    return target
 
 
 def _image_sources(markdown: str) -> list[str]:
@@ -63,136 +196,6 @@ def _image_sources(markdown: str) -> list[str]:
 
     walk(json.loads(proc.stdout).get("blocks", []))
     return found
-
-
-def _quarto_notebook(notebook: Path, work: Path, meta: dict, body: str) -> Path:
-    """What Quarto renders: a notebook (same file name) holding the document lkj collected
-    from the executed one — the Markdown the embedded engine reads, charts joined to their
-    captions and written beside it — so both engines start from the same text."""
-    import nbformat
-    import yaml
-
-    front = dict(meta)
-    front.setdefault("execute", {"enabled": False, "echo": False, "warning": False, "error": False, "output": "asis"})
-    cell = nbformat.v4.new_code_cell("")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": body})]
-    cells = [nbformat.v4.new_raw_cell("---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---"),
-             cell]
-    copy = nbformat.v4.new_notebook(cells=cells, metadata=_read_notebook(notebook).metadata)
-    target = work / notebook.name
-    nbformat.write(copy, str(target))
-    return target
-
-
-def _quarto_project(settings: dict, work: Path) -> None:
-    """_quarto.yml for the work dir: the project's file with paths pointing to copies."""
-    import yaml
-
-    cfg: Path | None = settings["config"]
-    data = _read_yaml(cfg) if cfg else {}
-    root: Path = settings["root"]
-    assets = work / "_lkj"
-    assets.mkdir(exist_ok=True)
-
-    def localise(value: Any) -> Any:
-        src = _resolve_asset(value, root, "")
-        dst = assets / src.name
-        shutil.copyfile(src, dst)
-        return f"_lkj/{src.name}"
-
-    data.pop("project", None)
-    data["project"] = {"type": "default"}
-    filters = data.get("filters") or []
-    filters = [localise(f) if isinstance(f, str) and f.endswith(".lua") else f for f in filters]
-    if not any(str(f).endswith("lkj.lua") for f in filters):
-        filters.insert(0, localise(LUA_FILTER))
-    data["filters"] = filters
-    fmts = data.get("format") or {}
-    html = fmts.get("html")
-    if isinstance(html, dict):  # the same policy as the embedded engine's pages
-        html["include-in-header"] = [{"text": f'<meta http-equiv="Content-Security-Policy" '
-                                              f'content="{HTML_POLICY}">'}]
-    if isinstance(html, dict) and html.get("css"):
-        css = html["css"]
-        html["css"] = [localise(c) for c in css] if isinstance(css, list) else localise(css)
-    typst_fmt = fmts.get("typst")
-    if not isinstance(typst_fmt, dict):
-        typst_fmt = {}
-        fmts["typst"] = typst_fmt
-    # The same font folder as the embedded engine (the project's, else lkj's own copy) ...
-    pdf = settings["pdf"]  # _quarto.yml over lkj's defaults, as the embedded engine reads it
-    font_dirs = _font_dirs(pdf, root)
-    if font_dirs:
-        typst_fmt["font-paths"] = [str(d) for d in font_dirs]
-    for key in ("mainfont", "fontsize", "margin", "papersize"):
-        typst_fmt.setdefault(key, pdf.get(key, DEFAULT_SETTINGS.get(key)))
-    # ... and the same typography and page-break rules, after Quarto's own template rules.
-    before = typst_fmt.get("include-before-body") or []
-    before = [before] if isinstance(before, str) else list(before)
-    typst_fmt["include-before-body"] = [localise(PAGE_RULES), *before]
-    docx = fmts.get("docx")
-    if isinstance(docx, dict) and docx.get("reference-doc"):
-        docx["reference-doc"] = localise(docx["reference-doc"])
-    elif REFERENCE_DOCX.is_file():
-        if not isinstance(docx, dict):
-            docx = {}
-            fmts["docx"] = docx
-        docx["reference-doc"] = localise(REFERENCE_DOCX)
-    data["format"] = fmts
-    (work / "_quarto.yml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
-def _render_quarto(
-    notebook: Path, out_dir: Path, basename: str, formats: tuple[str, ...], project_root: Path | None,
-    images_ready: Callable[[], None] | None, work_dir: Path,
-) -> dict[str, Path]:
-    quarto = _quarto_path()
-    if quarto is None:  # pragma: no cover - guarded by select_engine
-        raise LkjError("Program `quarto` tidak ditemukan di PATH.")
-    if images_ready is not None:
-        images_ready()
-    settings = load_settings(project_root, notebook)
-    nb_dir = notebook.resolve().parent
-    results: dict[str, Path] = {}
-    epoch = _source_date_epoch(_read_notebook(notebook))
-    with tempfile.TemporaryDirectory(prefix="lkj-quarto-", dir=work_dir) as tmp:
-        work = Path(tmp)
-        meta, body = notebook_to_markdown(notebook, work / "keluaran")
-        # Figures are referenced relative to the notebook: copy them next to the copy.
-        for src in _image_sources(body):
-            if re.match(r"^[A-Za-z][\w+.-]*:", src) or Path(src).is_absolute():
-                continue
-            origin = (nb_dir / src).resolve()
-            dest = (work / src).resolve()
-            if not origin.is_file() or work.resolve() not in dest.parents:
-                continue
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(origin, dest)
-        nb_copy = _quarto_notebook(notebook, work, meta, body)
-        _quarto_project(settings, work)
-        for fmt in formats:
-            name = f"{basename}.{fmt}"
-            cmd = [quarto, "render", nb_copy.name, "--to", _QUARTO_TO[fmt], "--output", name, "--no-execute"]
-            # No memory limit: Quarto's runtime (deno) reserves far more address space than it
-            # uses. Its time limit ends the whole process group (the pandoc and typst it runs).
-            proc = tools.run(cmd, f"Quarto ({fmt.upper()})", work, QUARTO_TIMEOUT,
-                             env=_tool_env(epoch), check=False)
-            if proc.returncode != 0:
-                raise LkjError(
-                    f"Quarto gagal merender {fmt.upper()} dari {notebook.name} (kode "
-                    f"{proc.returncode}). Pesan terakhir dari Quarto:\n{_tail(proc.stderr or proc.stdout)}"
-                )
-            produced = work / name
-            if not produced.is_file():
-                raise LkjError(
-                    f"Quarto selesai tanpa galat, tetapi berkas {name} tidak dihasilkan. "
-                    f"Pesan Quarto:\n{_tail(proc.stderr or proc.stdout)}"
-                )
-            target = out_dir / name
-            shutil.move(str(produced), str(target))
-            results[fmt] = target
-    return results
-
 
 
 

@@ -195,6 +195,20 @@ local function caption_label(blocks)
   return nil
 end
 
+-- Quarto's reader leaves a table caption's {#id} as text unless the id is one of its own
+-- cross-references (lkj's Quarto engine renames those, lkj.render.quarto): read it here.
+local function caption_id(t)
+  local last = t.caption.long[#t.caption.long]
+  local inl = last and last.content
+  local tail = inl and inl[#inl]
+  local id = t.identifier == "" and tail and tail.t == "Str" and tail.text:match("^{#([%w][%w%-_.:]*)}$")
+  if not id then return nil end
+  inl:remove(#inl)
+  while #inl > 0 and (inl[#inl].t == "Space" or inl[#inl].t == "SoftBreak") do inl:remove(#inl) end
+  t.identifier = id
+  return t
+end
+
 -- One walk over tables and figures (block level: walks that visit every inline cost pandoc
 -- far more): the label each @tbl-x / @fig-x resolves to, and the captions in document order
 -- for the Daftar Tabel / Daftar Gambar of the HTML and DOCX outputs (typst builds its own with
@@ -221,7 +235,7 @@ local function collect_references(doc)
     return el
   end
   doc = doc:walk({
-    Table = function(t) return note(t, tables) end,
+    Table = function(t) return note(IN_QUARTO and caption_id(t) or t, tables) end,
     Figure = function(f) return note(f, figures) end,
   })
   return labels, tables, figures, doc
@@ -751,6 +765,25 @@ local function typst_image_path(dirs)
   end
 end
 
+-- Quarto makes every captioned table and figure a float of its own: numbered once more
+-- ("Tabel 1: Tabel 2.1 …"), in typst without its caption or outside the Daftar Tabel. Under
+-- Quarto they are written here by pandoc's own writer, as the embedded engine writes them.
+-- In the DOCX, which has no raw form of a table, the caption becomes the paragraph pandoc would
+-- write for it (the same style, above a table and below a figure).
+local function quarto_raw(el)
+  if el == nil or not el.caption or stringify(el.caption.long) == "" then return el end
+  if IS_DOCX then
+    local caption = pandoc.Div(el.caption.long, pandoc.Attr("", {},
+      { ["custom-style"] = el.t == "Table" and "Table Caption" or "Image Caption" }))
+    el.caption = pandoc.Caption({})
+    if el.t == "Table" then return pandoc.Blocks({ caption, el }) end
+    return pandoc.Blocks({ pandoc.Div(el.content, pandoc.Attr("", {}, { ["custom-style"] = "Captioned Figure" })),
+      caption })
+  end
+  local fmt = IS_TYPST and "typst" or "html"
+  return pandoc.RawBlock(fmt, pandoc.write(pandoc.Pandoc({ el }), fmt, { wrap_text = "none" }))
+end
+
 local function format_fixes(resource_dirs, text_width_cm)
   local filter = { Table = tidy_table }
   if IS_TYPST then
@@ -768,6 +801,15 @@ local function format_fixes(resource_dirs, text_width_cm)
   elseif IS_DOCX and text_width_cm ~= nil then
     filter.Figure = docx_figure_width(text_width_cm)
   end
+  if IN_QUARTO then
+    local table_fix, figure_fix = filter.Table, filter.Figure or function(f) return f end
+    filter.Table = function(t)
+      local out = table_fix(t) or t
+      if out.t == "Div" then out.content[1] = quarto_raw(out.content[1]) else out = quarto_raw(out) end
+      return out
+    end
+    filter.Figure = function(f) return quarto_raw(figure_fix(f) or f) end
+  end
   return filter
 end
 
@@ -776,7 +818,9 @@ function Pandoc(doc)
   doc.blocks = doc.blocks:walk(own_markup) -- (Pandoc:walk would also walk the settings)
   doc.meta = own_meta(doc.meta)
   local meta = doc.meta
-  local embedded = not IN_QUARTO
+  -- lkj's templates place cover, front matter and lists: the embedded engine and lkj's Quarto
+  -- engine (lkj-templates); Quarto with its own templates gets them in the body.
+  local embedded = not IN_QUARTO or meta_bool(meta, "lkj-templates", false)
 
   -- 1. Cross references (before anything renames identifiers).
   local labels, caption_tables, caption_figures
