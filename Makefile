@@ -6,6 +6,10 @@
 # with nothing changed does nothing; touching one raw file rebuilds that report only.
 
 SHELL := /bin/bash
+# No built-in rules: make would otherwise look for a way to make each input (RCS, SCCS, …),
+# two thirds of a `make report` that has nothing to do.
+MAKEFLAGS += --no-builtin-rules
+.SUFFIXES:
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -34,18 +38,32 @@ $(foreach v,KEC KAB,$(if $(strip $(call _unsafe,$(value $(v)),$(_SAFE) .))$(word
 # TAHUN defaults to the latest year that has data for this kecamatan, unit and quarter.
 TAHUN ?= $(lastword $(sort $(foreach d,$(wildcard data/raw/$(KEC)/*/$(UNIT)/tw$(TW)),$(word 4,$(subst /, ,$(d))))))
 
-RAW_DIR := data/raw/$(KEC)/$(TAHUN)/$(UNIT)/tw$(TW)
 PROC_DIR := data/processed/$(KEC)/$(TAHUN)/$(UNIT)/tw$(TW)
 _comma := ,
-OUT := reports/$(KEC)/$(TAHUN)/tw$(TW)/lkj-$(KEC)-$(TAHUN)-tw$(TW)-$(UNIT)
-# Earlier quarters of the same year feed the quarterly trend, so they are inputs too.
-QUARTER_DIRS := $(if $(TW),$(wildcard $(foreach t,$(wordlist 1,$(TW),1 2 3 4),data/raw/$(KEC)/$(TAHUN)/$(UNIT)/tw$(t))))
-RAW_FILES := $(wildcard data/raw/$(KEC)/*.csv data/raw/$(KEC)/*.xlsx data/raw/$(KEC)/*.png data/raw/$(KEC)/templat/*.md $(foreach d,$(QUARTER_DIRS),$(d)/*.csv $(d)/*.xlsx) $(RAW_DIR)/narasi/*.md)
-CODE := $(wildcard lkj/*.py lkj/render/*.py) pyproject.toml
-RENDER_INPUTS := notebooks/laporan.ipynb _quarto.yml $(wildcard lkj/templates/* lkj/templates/bab/*)
+SLUG := lkj-$(KEC)-$(TAHUN)-tw$(TW)-$(UNIT)
+OUT := reports/$(KEC)/$(TAHUN)/tw$(TW)/$(SLUG)
+# The report's inputs, as lkj lists them (lkj/layout.py) in a fragment it writes when it builds
+# (gcc -MD): LKJ_INPUTS. Not built here yet, or build/ deleted: no fragment, so build it.
+DEPS := build/deps/$(SLUG)
+-include $(DEPS).mk
+# The settings asked for, in a stamp rewritten only when they change (here and by lkj): a report
+# built by another engine or with other formats is built again. auto = quarto when on PATH.
+_ENGINE := $(if $(filter auto,$(ENGINE)),$(if $(wildcard $(addsuffix /quarto,$(subst :, ,$(PATH)))),quarto,embedded),$(ENGINE))
+_SETTINGS := engine=$(_ENGINE) formats=$(FORMATS)
+ifneq ($(filter report,$(MAKECMDGOALS)),)
+ifneq ($(TAHUN),)
+ifneq ($(file <$(DEPS).settings),$(_SETTINGS))
+ifeq ($(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS))),)
+$(shell mkdir -p build/deps)$(file >$(DEPS).settings,$(_SETTINGS))
+else
+LKJ_INPUTS += FORCE
+endif
+endif
+endif
+endif
 REPORT_ARGS = --kec "$(KEC)" --tw "$(TW)" --tahun "$(TAHUN)" --unit "$(UNIT)"
 
-.PHONY: help report check test bench clean venv init all rekap portal watch
+.PHONY: help report check test bench clean venv init all rekap portal watch FORCE
 .DEFAULT_GOAL := help
 
 help:
@@ -100,13 +118,16 @@ endif
 
 # One `lkj report` process validates, writes data/processed, renders and refreshes the portal
 # (one interpreter start instead of three). Nothing changed → this rule does not run.
-$(PROC_DIR)/ringkasan.json $(OUT).html $(OUT).pdf $(OUT).docx $(OUT)-jejak-audit.html $(OUT)-jejak-audit.pdf &: $(RAW_FILES) $(CODE) $(RENDER_INPUTS) | $(READY)
+$(PROC_DIR)/ringkasan.json $(OUT).html $(OUT).pdf $(OUT).docx $(OUT)-jejak-audit.html $(OUT)-jejak-audit.pdf &: $(or $(LKJ_INPUTS),FORCE) $(DEPS).settings | $(READY)
 	$(call need_params,report)
 	@$(LKJ) report $(REPORT_ARGS) --engine "$(ENGINE)" --formats "$(FORMATS)" --portal
 # lkj owns the outcome: it replaces these only as a complete set. Without this, make deletes
 # them when the run is interrupted or killed (the old report, or the new one just published).
 .PRECIOUS: $(PROC_DIR)/ringkasan.json $(OUT).html $(OUT).pdf $(OUT).docx \
            $(OUT)-jejak-audit.html $(OUT)-jejak-audit.pdf
+# Written above; missing only under make -n/-q, where the report counts as stale.
+$(DEPS).settings: ;
+FORCE:
 
 # The edit loop: rebuilt whenever an input is saved, shown at http://127.0.0.1:$(PORT)/.
 PORT ?= 8040

@@ -8,16 +8,6 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 
-def package_files() -> list:
-    """lkj's own files, code and templates: what a report's outputs depend on besides its data
-    (the `make all` up-to-date rule, the standby's fingerprint)."""
-    from pathlib import Path
-
-    pkg = Path(__file__).resolve().parent
-    return sorted([*pkg.glob("*.py"), *pkg.glob("render/*.py"),
-                   *(p for p in (pkg / "templates").rglob("*") if p.is_file())])
-
-
 def load(kec: str, tahun: int | None = None, tw: int = 1, unit: str | None = None,
          root=None):
     """Validated and computed tables of one report (indikator with capaian and kategori,

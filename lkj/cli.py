@@ -10,7 +10,6 @@ import os
 import re
 import signal
 import sys
-import time
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,6 +67,8 @@ def parser() -> argparse.ArgumentParser:
                             help="perbarui juga reports/index.html sesudah laporan selesai")
             sp.add_argument("--formats", default="html,pdf,docx",
                             help="format keluaran dipisah koma (bawaan: html,pdf,docx)")
+            # lkj all and lkj watch: the Outcome as JSON in this file (lkj.pipeline.Outcome)
+            sp.add_argument("--hasil", default="", help=argparse.SUPPRESS)
     from lkj.cli_kabupaten import add_commands
     add_commands(sub)  # init, template, all, portal, rekap, synth
     return p
@@ -118,6 +119,7 @@ def _main(argv: list[str]) -> int:
     root = params.project_root()
     publish.published.clear()
     stopped_by: list[int] = []
+    args.outcome = None
     try:
         with _signals_stop(stopped_by):
             if args.command in WRITING:
@@ -127,22 +129,34 @@ def _main(argv: list[str]) -> int:
                 return cli_kabupaten.run(args, root)
             return _run(args, root)
     except KeyboardInterrupt:
-        print(f"Dibatalkan. {publish.outcome(root)}", file=sys.stderr)
+        _fail(args, f"Dibatalkan. {publish.outcome(root)}")
         return (128 + stopped_by[0]) if stopped_by else EXIT_INTERRUPTED
     except Exception as exc:  # a bug, not a bad input: a clear message, the details kept in a file
         disk = publish.problem(exc, root)
         if disk:
-            print(f"Gagal: {disk}", file=sys.stderr)
+            _fail(args, f"Gagal: {disk}")
             return EXIT_FAIL
         if os.environ.get(DEBUG_ENV):
             raise
         saved = _save_traceback(root)
-        print("Gagal: terjadi kesalahan tak terduga di perangkat lunak lkj (bukan kesalahan "
+        _fail(args, "Gagal: terjadi kesalahan tak terduga di perangkat lunak lkj (bukan kesalahan "
               f"data yang dikenali). {publish.outcome(root)} "
               + (f"Rincian teknis disimpan di {rel(saved, root)}; kirimkan berkas itu kepada "
                  "pengelola lkj." if saved else f"Jalankan lagi dengan {DEBUG_ENV}=1 untuk "
-                 "melihat rinciannya."), file=sys.stderr)
+                 "melihat rinciannya."))
         return EXIT_FAIL
+    finally:
+        if getattr(args, "hasil", "") and args.outcome is not None:  # as data, whatever happened
+            args.outcome.save(Path(args.hasil))
+
+
+def _fail(args: argparse.Namespace, message: str) -> None:
+    """Say why the command failed; a report's Outcome says the same."""
+    from lkj.pipeline import GAGAL, Outcome
+
+    print(message, file=sys.stderr)
+    if args.outcome is None or args.outcome.status != GAGAL:
+        args.outcome = Outcome(None, GAGAL, [message.removeprefix("Gagal: ")], message=message)
 
 
 @contextmanager
@@ -180,7 +194,6 @@ def _save_traceback(root: Path) -> Path | None:
 def _run(args: argparse.Namespace, root: Path) -> int:
     from lkj import params, pipeline
 
-    started = time.perf_counter()
     try:
         rid = params.resolve(root, args.kec, args.tw, args.tahun or None, args.unit or None)
         if args.command == "check":
@@ -199,30 +212,31 @@ def _run(args: argparse.Namespace, root: Path) -> int:
         bad = [f for f in formats if f not in pipeline.FORMATS]
         if bad:
             raise LkjError(f"Format tidak dikenal: {', '.join(bad)}. Pilih dari html, pdf, docx.")
-        with pipeline.chart_helper():  # first: its imports overlap with reading the data
-            if args.command == "report":
-                _print_warnings(pipeline.process(root, rid).meta["warnings"])
-            outputs = pipeline.render_report(root, rid, args.engine, formats)
-        print(f"Laporan {rid.label()} selesai dalam {time.perf_counter() - started:.1f} detik:")
-        for key in (*formats, "ipynb", *(k for k in outputs if k.startswith("jejak-audit"))):
-            if key in outputs:
-                print(f"  {rel(outputs[key], root)}")
-        if args.portal:
-            from lkj import portal
-            print(f"Portal diperbarui: {rel(portal.write(root), root)}")
-        return EXIT_OK
     except ValidationError as exc:
         full = root / "build" / "gagal" / f"masalah-{rid.slug}.txt"  # when too many to print
         exc.save(full, rel(full, root))
         print(str(exc), file=sys.stderr)
-        if args.command == "check":
-            print("Perbaiki berkas-berkas di atas, lalu periksa lagi.", file=sys.stderr)
-        else:
-            print("Laporan tidak dibuat; laporan lama (bila ada) tidak diubah.", file=sys.stderr)
+        print("Perbaiki berkas-berkas di atas, lalu periksa lagi." if args.command == "check"
+              else "Laporan tidak dibuat; laporan lama (bila ada) tidak diubah.", file=sys.stderr)
         return EXIT_FAIL
     except LkjError as exc:
-        print(f"Gagal: {exc}", file=sys.stderr)
+        _fail(args, f"Gagal: {exc}")
         return EXIT_FAIL
+    outcome = args.outcome = pipeline.build_report(root, rid, args.engine, formats,
+                                                   from_raw=args.command == "report")
+    _print_warnings(outcome.warnings)
+    if outcome.status == pipeline.GAGAL:
+        print(outcome.message, file=sys.stderr)
+        return EXIT_FAIL
+    print(f"Laporan {rid.label()} selesai dalam {outcome.seconds:.1f} detik:")
+    files = outcome.files
+    for key in (*formats, "ipynb", *(k for k in files if k.startswith("jejak-audit"))):
+        if key in files:
+            print(f"  {rel(Path(files[key]), root)}")
+    if args.portal:
+        from lkj import portal
+        print(f"Portal diperbarui: {rel(portal.write(root), root)}")
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -140,11 +140,11 @@ def _dispatch(args: argparse.Namespace, root: Path) -> int:
         return EXIT_OK
     if args.command == "rekap":
         from lkj import rekap
-        from lkj.params import parse_tw
+        from lkj.params import parse_tw, year
         tw = parse_tw(args.tw)
-        tahun = args.tahun or rekap.default_year(root, tw)
+        tahun = year(root, tw, args.tahun)
         kabs = [args.kab] if args.kab else [a.slug for a in rekap.kabupaten_with_data(
-            root, int(tahun), tw)]
+            root, tahun, tw)]
         for kab in kabs:
             placed = rekap.build(root, tw, tahun, args.engine, _formats(args.formats), kab)
             print(f"Rekap kabupaten selesai ({kab}):")

@@ -33,7 +33,6 @@ _SOURCE_TREE = Path(__file__).resolve().parent.parent  # the checkout lkj is ins
 SYNTH_MARKER = "SINTETIS.txt"  # written by `lkj synth` into every kecamatan folder it creates
 SYNTH_LABEL = "data contoh/sintetis"
 SUSUNAN_BAB = ("permenpan", "triwulanan")
-_FOLDER = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _KODE_KAB = re.compile(r"^\d{2}\.\d{2}$")
 _KODE_KEC = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 _KEYS = {"kode", "nama", "provinsi", "bawaan", "sintetis", "batas_waktu", "libur", "skala",
@@ -393,32 +392,3 @@ def nama(slug_: str, rules: Aturan | None = None) -> str:
 
 def is_synthetic(root: Path, kec: str) -> bool:
     return (Path(root) / "data" / "raw" / kec / SYNTH_MARKER).is_file()
-
-
-def kec_folders(root: Path) -> list[str]:
-    """Kecamatan folders under data/raw/ (plain folder names only; README.md and the like are
-    not kecamatan)."""
-    base = Path(root) / "data" / "raw"
-    if not base.is_dir():
-        return []
-    return sorted(d.name for d in base.iterdir() if d.is_dir() and _FOLDER.match(d.name))
-
-
-def units_with_data(root: Path, kec: str, tahun: int, tw: int) -> list[str]:
-    """Units (camat first, then the Kasi units alphabetically) that have a folder for the quarter."""
-    year = Path(root) / "data" / "raw" / kec / str(tahun)
-    if not year.is_dir():
-        return []
-    units = [u.name for u in year.iterdir()
-             if u.is_dir() and _FOLDER.match(u.name) and (u / f"tw{tw}").is_dir()]
-    return sorted(units, key=lambda u: (u != "camat", u))
-
-
-def years_with_data(root: Path, tw: int) -> list[int]:
-    """Every year for which some kecamatan has data for quarter ``tw``."""
-    years = set()
-    for kec in kec_folders(root):
-        for d in (Path(root) / "data" / "raw" / kec).iterdir():
-            if d.is_dir() and re.fullmatch(r"\d{4}", d.name) and units_with_data(root, kec, int(d.name), tw):
-                years.add(int(d.name))
-    return sorted(years)

@@ -1,4 +1,4 @@
-"""Report parameters (KEC, TAHUN, TW, UNIT) and where a report's files live.
+"""Report parameters (KEC, TAHUN, TW, UNIT), checked and resolved to a :class:`ReportId`.
 
 Parameters come from the command line, so they are checked before they become paths: a KEC or
 UNIT is a plain folder name under data/raw/, never a path.
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from lkj import layout
 from lkj.errors import LkjError
+from lkj.layout import ReportId
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_UNIT = "camat"
 
 
@@ -31,7 +31,7 @@ def project_root() -> Path:
 
 def _name(value: str, what: str, example: str) -> str:
     text = (value or "").strip()
-    if not _NAME.match(text):
+    if not layout.FOLDER.match(text):
         raise LkjError(
             f"{what} tidak valid: {value!r}. {what} adalah nama folder sederhana (huruf kecil, "
             f"angka, '-' atau '_', tanpa '/', '\\' atau '..'), contoh: {example}.")
@@ -52,46 +52,14 @@ def parse_tahun(value: object) -> int:
     return int(text)
 
 
-@dataclass(frozen=True)
-class ReportId:
-    kec: str
-    tahun: int
-    tw: int
-    unit: str = DEFAULT_UNIT
-
-    @property
-    def slug(self) -> str:
-        return f"lkj-{self.kec}-{self.tahun}-tw{self.tw}-{self.unit}"
-
-    @property
-    def audit_slug(self) -> str:
-        """The audit trail published beside the report (not part of the signed document)."""
-        return f"{self.slug}-jejak-audit"
-
-    def raw_dir(self, root: Path) -> Path:
-        return root / "data" / "raw" / self.kec / str(self.tahun) / self.unit / f"tw{self.tw}"
-
-    def kec_dir(self, root: Path) -> Path:
-        return root / "data" / "raw" / self.kec
-
-    def processed_dir(self, root: Path) -> Path:
-        return root / "data" / "processed" / self.kec / str(self.tahun) / self.unit / f"tw{self.tw}"
-
-    def report_dir(self, root: Path) -> Path:
-        return root / "reports" / self.kec / str(self.tahun) / f"tw{self.tw}"
-
-    def label(self) -> str:
-        return f"{self.kec} {self.tahun} TW{self.tw} {self.unit}"
-
-
-def available_years(root: Path, kec: str, unit: str, tw: int) -> list[int]:
-    base = root / "data" / "raw" / kec
-    years = []
-    if base.is_dir():
-        for d in base.iterdir():
-            if d.name.isdigit() and (d / unit / f"tw{tw}").is_dir():
-                years.append(int(d.name))
-    return sorted(years)
+def year(root: Path, tw: int, tahun: object = None) -> int:
+    """TAHUN as given, else the latest year in which any kecamatan has data for quarter ``tw``."""
+    if tahun not in (None, ""):
+        return parse_tahun(tahun)
+    latest = layout.latest_year(root, tw)
+    if latest is None:
+        raise LkjError(f"Tidak ada data Triwulan {tw} di data/raw/ untuk kecamatan mana pun.")
+    return latest
 
 
 def resolve(root: Path, kec: str, tw: object, tahun: object = None,
@@ -100,20 +68,17 @@ def resolve(root: Path, kec: str, tw: object, tahun: object = None,
     kec = _name(kec, "KEC", "KEC=candipuro")
     unit = _name(unit or DEFAULT_UNIT, "UNIT", "UNIT=camat")
     tw_n = parse_tw(tw)
-    kec_dir = root / "data" / "raw" / kec
-    if not kec_dir.is_dir():
-        known = sorted(d.name for d in (root / "data" / "raw").iterdir() if d.is_dir()) \
-            if (root / "data" / "raw").is_dir() else []
+    if not (root / layout.RAW / kec).is_dir():
+        known = layout.kec_folders(root)
         raise LkjError(
             f"Kecamatan '{kec}' tidak ditemukan: folder data/raw/{kec}/ tidak ada. "
             f"Kecamatan yang tersedia: {', '.join(known) or '(belum ada)'}.")
     if tahun in (None, ""):
-        years = available_years(root, kec, unit, tw_n)
-        if not years:
+        tahun_n = layout.latest_year(root, tw_n, kec, unit)
+        if tahun_n is None:
             raise LkjError(
                 f"Tidak ada data untuk {kec}, unit '{unit}', Triwulan {tw_n}: buat folder "
                 f"data/raw/{kec}/<tahun>/{unit}/tw{tw_n}/ (lihat docs/data.md).")
-        tahun_n = years[-1]
     else:
         tahun_n = parse_tahun(tahun)
     rid = ReportId(kec, tahun_n, tw_n, unit)

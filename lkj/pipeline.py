@@ -13,17 +13,81 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from lkj import layout
 from lkj import publish as _publish
-from lkj.errors import LkjError, rel
+from lkj.errors import LkjError, ValidationError, rel
 from lkj.params import ReportId
 from lkj.publish import publish  # noqa: F401 - pipeline.publish, as rekap and the tests call it
 
 NOTEBOOK = Path("notebooks") / "laporan.ipynb"
 FORMATS = ("html", "pdf", "docx")
+DIBUAT, MUTAKHIR, GAGAL = "dibuat", "mutakhir", "gagal"
+
+
+@dataclass
+class Outcome:
+    """How building one report ended, as data: what `lkj report` prints, what `lkj all` and
+    `lkj watch` are handed back by the process that built it (:meth:`save`, :meth:`load`)."""
+    rid: ReportId | None
+    status: str                                         # DIBUAT | MUTAKHIR | GAGAL
+    problems: list[str] = field(default_factory=list)   # each problem, as the analyst reads it
+    warnings: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # "html", "jejak-audit-pdf", … → path
+    seconds: float = 0.0
+    message: str = ""                                   # the failure as `lkj report` says it
+
+    @property
+    def error(self) -> str:
+        """The first problem, on one line (the summary of `make all`, the portal)."""
+        return self.problems[0].splitlines()[0] if self.problems else ""
+
+    def save(self, path: Path) -> None:
+        data = {k: v for k, v in asdict(self).items() if k != "rid"}
+        _publish.write_atomic(Path(path), json.dumps(data, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, rid: ReportId, path: Path) -> "Outcome":
+        return cls(rid, **json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def build_report(root: Path, rid: ReportId, engine: str = "auto",
+                 formats: tuple[str, ...] = FORMATS, from_raw: bool = True) -> Outcome:
+    """One report: validate → process (data/processed) → execute → render → publish.
+
+    A bad input, a failed step or a full disk is a GAGAL outcome naming the problem; reports/
+    is then as it was. Only Ctrl+C and bugs raise. ``from_raw`` False: render what
+    data/processed already holds (`lkj render`)."""
+    started, warnings = time.perf_counter(), []
+
+    def failed(problems: list[str], message: str) -> Outcome:
+        return Outcome(rid, GAGAL, problems, warnings, {}, time.perf_counter() - started, message)
+
+    try:
+        layout.record(root, rid, engine, formats)  # what make and `lkj all` check next time
+        with chart_helper() as helper:  # first: its imports overlap with reading the data
+            if from_raw:
+                warnings = list(process(root, rid).meta["warnings"])
+            files = _render(root, rid, engine, formats, helper)
+    except ValidationError as exc:
+        full = root / "build" / "gagal" / f"masalah-{rid.slug}.txt"  # when too many to print
+        exc.save(full, rel(full, root))
+        return failed([str(p) for p in exc.problems],
+                      f"{exc}\nLaporan tidak dibuat; laporan lama (bila ada) tidak diubah.")
+    except LkjError as exc:
+        return failed([str(exc)], f"Gagal: {exc}")
+    except Exception as exc:
+        disk = _publish.problem(exc, root)  # a full disk or a folder that cannot be written
+        if disk is None:
+            raise
+        return failed([str(disk)], f"Gagal: {disk}")
+    return Outcome(rid, DIBUAT, [], warnings, {k: str(v) for k, v in files.items()},
+                   time.perf_counter() - started)
 
 
 def process(root: Path, rid: ReportId):
@@ -208,15 +272,9 @@ def chart_helper() -> Iterator[Any]:
         yield helper
 
 
-def render_report(root: Path, rid: ReportId, engine: str = "auto",
-                  formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
+def _render(root: Path, rid: ReportId, engine: str, formats: tuple[str, ...],
+            helper) -> dict[str, Path]:
     """Execute and render from data/processed (which must be current); publish on success."""
-    with chart_helper() as helper:
-        return _render_report(root, rid, engine, formats, helper)
-
-
-def _render_report(root: Path, rid: ReportId, engine: str, formats: tuple[str, ...],
-                   helper) -> dict[str, Path]:
     from lkj import render
 
     if not (rid.processed_dir(root) / "ringkasan.json").exists():
@@ -287,10 +345,3 @@ def _ask_for_charts(processed_dir: Path, figures_dir: Path) -> None:
         Laporan.from_processed(processed_dir, figures_dir).draw_figures()
     except Exception:  # noqa: BLE001 - the notebook reads the same data and says what is wrong
         pass
-
-
-def build_report(root: Path, rid: ReportId, engine: str = "auto",
-                 formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
-    with chart_helper():
-        process(root, rid)
-        return render_report(root, rid, engine, formats)

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from lkj import formatting as F
-from lkj import holidays, kabupaten, kinerja
+from lkj import holidays, kabupaten, kinerja, layout
 from lkj.params import ReportId
 from lkj.safe_markdown import HTML_POLICY
 
@@ -106,14 +106,8 @@ def collect(root: Path) -> tuple[list[Entri], dict[tuple[int, int], dict]]:
                 e = found.setdefault(rid, Entri(rid, ""))
                 e.links[("audit-" if m["audit"] else "") + m["ext"]] = quote(
                     f.relative_to(reports).as_posix())
-    for kec in kabupaten.kec_folders(root):
-        for ydir in (root / "data" / "raw" / kec).iterdir():
-            if not (ydir.is_dir() and re.fullmatch(r"\d{4}", ydir.name)):
-                continue
-            for tw in range(1, 5):
-                for unit in kabupaten.units_with_data(root, kec, int(ydir.name), tw):
-                    rid = ReportId(kec, int(ydir.name), tw, unit)
-                    found.setdefault(rid, Entri(rid, ""))
+    for rid in layout.with_data(root):
+        found.setdefault(rid, Entri(rid, ""))
     status = _last_status(root)
     names: dict[str, tuple[str, kabupaten.Aturan]] = {}
     for rid, e in found.items():
@@ -146,9 +140,8 @@ def collect(root: Path) -> tuple[list[Entri], dict[tuple[int, int], dict]]:
 
 
 def _last_status(root: Path) -> dict:
-    from lkj.batch import STATUS_FILE
     try:
-        return json.loads((root / STATUS_FILE).read_text(encoding="utf-8"))
+        return json.loads((root / layout.STATUS).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 

@@ -31,9 +31,9 @@ import yaml
 
 from lkj import anggaran as A
 from lkj import formatting as F
-from lkj import holidays, kabupaten, kinerja
+from lkj import holidays, kabupaten, kinerja, layout
 from lkj.errors import LkjError, ValidationError, rel
-from lkj.params import ReportId, parse_tahun, parse_tw
+from lkj.params import ReportId, parse_tw, year
 
 NOTEBOOK = Path("notebooks") / "rekap.ipynb"
 SECTIONS = ("metadata", "sampul", "ringkasan", "capaian", "anggaran", "ketepatan", "kepatuhan",
@@ -65,17 +65,16 @@ class Unit:
 
 def folders_of(root: Path, aturan: kabupaten.Aturan) -> list[str]:
     """The kecamatan folders whose profil.csv places them in this kabupaten."""
-    return [kec for kec in kabupaten.kec_folders(root)
+    return [kec for kec in layout.kec_folders(root)
             if kabupaten.for_folder(root, kec).slug == aturan.slug]
 
 
 def kabupaten_with_data(root: Path, tahun: int, tw: int) -> list[kabupaten.Aturan]:
     """Every kabupaten with a data folder for the quarter (the default one when none has)."""
     found = {}
-    for kec in kabupaten.kec_folders(root):
-        if kabupaten.units_with_data(root, kec, tahun, tw):
-            a = kabupaten.for_folder(root, kec)
-            found.setdefault(a.slug, a)
+    for kec in {r.kec for r in layout.with_data(root, tw, tahun)}:
+        a = kabupaten.for_folder(root, kec)
+        found.setdefault(a.slug, a)
     return sorted(found.values(), key=lambda a: (a.sintetis, not a.bawaan, a.nama)) \
         or [kabupaten.default(root)]
 
@@ -89,8 +88,7 @@ def collect(root: Path, tahun: int, tw: int, aturan: kabupaten.Aturan | None = N
     aturan = aturan or kabupaten.default(root)
     units = []
     for kec in folders_of(root, aturan):
-        for unit in kabupaten.units_with_data(root, kec, tahun, tw):
-            rid = ReportId(kec, tahun, tw, unit)
+        for rid in layout.with_data(root, tw, tahun, kec):
             u = Unit(rid, _profil_nama(root, kec), kabupaten.is_synthetic(root, kec))
             try:
                 u.result = build(root, rid)
@@ -594,13 +592,6 @@ def _serapan_chart(items: list[tuple[str, Fraction | None]], charts):
 
 # ---- building: execute the notebook, render, publish --------------------------------------
 
-def default_year(root: Path, tw: int) -> int:
-    years = kabupaten.years_with_data(root, tw)
-    if not years:
-        raise LkjError(f"Tidak ada data Triwulan {tw} di data/raw/ untuk kecamatan mana pun.")
-    return years[-1]
-
-
 def _rules(root: Path, kab: str) -> kabupaten.Aturan:
     if not kab:
         return kabupaten.default(root)
@@ -632,7 +623,7 @@ def build(root: Path, tw, tahun=None, engine: str = "auto",
 
     root = Path(root)
     tw_n = parse_tw(tw)
-    tahun_n = parse_tahun(tahun) if tahun not in (None, "") else default_year(root, tw_n)
+    tahun_n = year(root, tw_n, tahun)
     if not (root / NOTEBOOK).is_file():
         raise LkjError(f"Notebook rekap {NOTEBOOK} tidak ditemukan.")
     aturan = _rules(root, kab)

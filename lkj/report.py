@@ -106,14 +106,12 @@ class Laporan:
         """The report of one quarter, in a notebook opened anywhere inside the project: its
         tables from data/processed, computed first from data/raw when they are missing or older
         than the data (as `make report` would)."""
-        from lkj import params, pipeline
-        from lkj.batch import input_files
+        from lkj import layout, params, pipeline
 
         root = params.project_root()
         rid = params.resolve(root, kec, tw, tahun, unit)
         done = rid.processed_dir(root) / "ringkasan.json"
-        newest = max((f.stat().st_mtime_ns for f in input_files(root, rid) if f.exists()),
-                     default=0)
+        newest = max((f.stat().st_mtime_ns for f in layout.inputs(root, rid)), default=0)
         if not done.is_file() or done.stat().st_mtime_ns < newest:
             pipeline.process(root, rid)
         return cls.from_processed(rid.processed_dir(root), figures_dir, engine, commit)

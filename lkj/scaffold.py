@@ -27,7 +27,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lkj import kabupaten, wilayah, workbook
+from lkj import kabupaten, layout, wilayah, workbook
 from lkj.errors import LkjError, rel
 from lkj.params import ReportId, _name, parse_tahun, parse_tw
 
@@ -132,7 +132,7 @@ def locate_kecamatan(root: Path, kec: str, kab: str = "") -> tuple[str, wilayah.
     (Candipuro). A name that kecamatan of several kabupaten share needs ``kab`` (name or code
     of the kabupaten) or the code; the message lists the candidates."""
     text = (kec or "").strip()
-    folders = set(kabupaten.kec_folders(root))
+    folders = set(layout.kec_folders(root))
     if text.lower() in folders and not kab:
         return text.lower(), _region_of_folder(root, text.lower())
     if wilayah.is_code(text) and text.count(".") == 2:

@@ -16,16 +16,13 @@ from __future__ import annotations
 import html
 import http.server
 import json
-import os
-import signal
-import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lkj import execute, tools
+from lkj import execute, layout
 from lkj.params import ReportId
 
 POLL_S = 0.3      # how often the inputs are looked at
@@ -33,17 +30,10 @@ SETTLE_S = 0.2    # an editor may write a file in several steps: wait until it i
 
 
 def snapshot(root: Path, rid: ReportId) -> dict[str, tuple[int, int]]:
-    """Every input of the report (and the folders holding them, for added or removed files)
-    with its modification time and size."""
-    from lkj.batch import input_files
-
-    paths = set(input_files(root, rid))
-    for tw in range(1, rid.tw + 1):
-        q = ReportId(rid.kec, rid.tahun, tw, rid.unit).raw_dir(root)
-        paths |= {q, q / "narasi"}
-    paths |= {rid.kec_dir(root), rid.kec_dir(root) / "templat"}
+    """Every input of the report and the folders holding them (for added or removed files),
+    with its modification time and size: the list make and `lkj all` use (lkj.layout)."""
     out = {}
-    for p in paths:
+    for p in layout.watched(root, rid):
         try:
             st = p.stat()
         except OSError:
@@ -142,79 +132,11 @@ def _server(root: Path, rid: ReportId, state: State, port: int) -> http.server.H
     return server
 
 
-class Build:
-    """One rebuild, in a fork of this warm process (or a new ``lkj report`` elsewhere)."""
-
-    def __init__(self, root: Path, rid: ReportId, engine: str, formats: tuple[str, ...]):
-        self.started = time.perf_counter()
-        argv = ["report", "--kec", rid.kec, "--tw", str(rid.tw), "--tahun", str(rid.tahun),
-                "--unit", rid.unit, "--engine", engine, "--formats", ",".join(formats)]
-        self.err_r, err_w = os.pipe()
-        if execute.can_fork():
-            for stream in (sys.stdout, sys.stderr):
-                stream.flush()
-            parent = os.getpid()
-            self.pid = os.fork()
-            if self.pid == 0:  # pragma: no cover - the child never returns
-                os.close(self.err_r)
-                tools.die_with_parent(parent)
-                os.setpgid(0, 0)  # its own group: stopped as a whole, with pandoc and typst
-
-                def run() -> int:
-                    devnull = os.open(os.devnull, os.O_WRONLY)
-                    os.dup2(devnull, 1)
-                    os.dup2(err_w, 2)
-                    sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)
-                    sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)
-                    from lkj import cli
-                    return cli.main(argv)
-
-                execute.finish_fork(run)
-            self.proc = None
-        else:
-            self.proc = subprocess.Popen([sys.executable, "-m", "lkj.cli", *argv], cwd=root,
-                                         stdout=subprocess.DEVNULL, stderr=err_w,
-                                         start_new_session=True,
-                                         env={**os.environ, "LKJ_ROOT": str(root)})
-            self.pid = self.proc.pid
-        os.close(err_w)
-        self.chunks: list[bytes] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        while chunk := os.read(self.err_r, 65536):
-            self.chunks.append(chunk)
-        os.close(self.err_r)
-
-    def poll(self) -> int | None:
-        if self.proc is not None:
-            return self.proc.poll()
-        pid, status = os.waitpid(self.pid, os.WNOHANG)
-        return None if pid == 0 else os.waitstatus_to_exitcode(status)
-
-    def message(self) -> str:
-        self.reader.join(5)
-        return b"".join(self.chunks).decode("utf-8", "replace").strip()
-
-    def stop(self) -> None:
-        """Ctrl+C for the whole rebuild (its pandoc and typst too); publishing is atomic."""
-        for sig, wait in ((signal.SIGINT, 5), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(self.pid, sig)
-            except (ProcessLookupError, PermissionError):
-                return
-            deadline = time.monotonic() + wait
-            while time.monotonic() < deadline:
-                if self.poll() is not None:
-                    return
-                time.sleep(0.05)
-
-
 def watch(root: Path, rid: ReportId, engine: str = "auto",
           formats: tuple[str, ...] = ("html", "pdf", "docx"), port: int = 8040,
           out=sys.stdout) -> int:
-    from lkj import batch
+    from lkj import batch, publish
+    from lkj.pipeline import DIBUAT
 
     state = State()
     try:
@@ -228,41 +150,40 @@ def watch(root: Path, rid: ReportId, engine: str = "auto",
           "berkas datanya disimpan. Hentikan dengan Ctrl+C.", file=out, flush=True)
     if execute.can_fork():
         batch.warm_up(root)
-    build: Build | None = None
+    build: batch.Child | None = None
     seen: dict = {}
-    pending = not batch.up_to_date(root, rid, formats)
+    pending = not layout.up_to_date(root, rid, engine, formats)
     if not pending:
         state.set(versi=1, keadaan="siap")
     try:
-        while True:
-            now = snapshot(root, rid)
-            if now != seen:
-                if seen:
-                    time.sleep(SETTLE_S)
-                    now = snapshot(root, rid)
-                    pending = True
-                seen = now
-            if build is not None and (code := build.poll()) is not None:
-                took = time.perf_counter() - build.started
-                if code == 0:
-                    state.set(versi=state.versi + 1, keadaan="siap", pesan="")
-                    print(f"Laporan diperbarui ({took:.1f} detik).", file=out, flush=True)
-                else:
-                    text = build.message() or f"lkj report berhenti dengan kode {code}"
-                    state.set(versi=state.versi + 1, keadaan="gagal", pesan=text)
-                    print(f"Laporan TIDAK diperbarui (laporan lama tetap ada):\n{text}",
-                          file=out, flush=True)
-                build = None
-            if pending and build is None:
-                pending = False
-                state.set(keadaan="membangun")
-                build = Build(root, rid, engine, formats)
-            time.sleep(POLL_S)
+        with publish.work_dir(root / "build", "watch-") as folder:
+            while True:
+                now = snapshot(root, rid)
+                if now != seen:
+                    if seen:
+                        time.sleep(SETTLE_S)
+                        now = snapshot(root, rid)
+                        pending = True
+                    seen = now
+                if build is not None and (o := build.poll()) is not None:
+                    if o.status == DIBUAT:
+                        state.set(versi=state.versi + 1, keadaan="siap", pesan="")
+                        print(f"Laporan diperbarui ({o.seconds:.1f} detik).", file=out, flush=True)
+                    else:
+                        state.set(versi=state.versi + 1, keadaan="gagal", pesan=o.message)
+                        print(f"Laporan TIDAK diperbarui (laporan lama tetap ada):\n{o.message}",
+                              file=out, flush=True)
+                    build = None
+                if pending and build is None:
+                    pending = False
+                    state.set(keadaan="membangun")
+                    build = batch.Child(root, rid, engine, formats, folder)
+                time.sleep(POLL_S)
     except KeyboardInterrupt:
         print("Pemantauan dihentikan.", file=out, flush=True)
         return 0
     finally:
         if build is not None:
-            build.stop()
+            batch.stop([build])
         server.shutdown()
         server.server_close()

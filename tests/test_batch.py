@@ -3,12 +3,13 @@
 import os
 import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from kabupaten_fixture import BUILT, CORRUPT, kabupaten_project
-from lkj import batch
+from lkj import batch, layout, params
 from lkj.params import ReportId
 
 RID = ReportId("candipuro", 2023, 2, "camat")
@@ -22,54 +23,86 @@ def small(tmp_path):
     return copy_project(tmp_path)
 
 
-def _fake_outputs(root: Path, rid: ReportId, mtime: float) -> None:
-    for out in batch.output_files(root, rid):
+def _fake_outputs(root: Path, rid: ReportId, mtime: float, formats=batch.FORMATS) -> None:
+    for out in layout.outputs(root, rid, formats):
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text("x")
         os.utime(out, (mtime, mtime))
 
 
+def _built(root: Path, rid: ReportId = RID, engine="embedded", formats=batch.FORMATS) -> float:
+    """Outputs as if built a moment ago with these settings, after every input; their time."""
+    layout.record(root, rid, engine, formats)
+    now = time.time()
+    for f in [*layout.inputs(root, rid), layout.stamp(root, rid)]:
+        if root in f.parents:  # not lkj's own code
+            os.utime(f, (now - 100, now - 100))
+    # after lkj's own code too, should it have been edited a moment ago
+    when = max([now - 1] + [f.stat().st_mtime + 0.01 for f in layout.inputs(root, rid)])
+    _fake_outputs(root, rid, when, formats)
+    return when
+
+
 def test_report_is_up_to_date_only_when_every_output_is_newer_than_every_input(small):
-    newest = max(f.stat().st_mtime for f in batch.input_files(small, RID))
-    _fake_outputs(small, RID, newest + 10)
-    assert batch.up_to_date(small, RID)
+    _built(small)
+    assert layout.up_to_date(small, RID, "embedded", batch.FORMATS)
     raw = small / "data/raw/candipuro/2023/camat/tw2/anggaran.csv"
-    os.utime(raw, (newest + 20, newest + 20))          # analyst edits a raw file
-    assert not batch.up_to_date(small, RID)
+    os.utime(raw)          # analyst edits a raw file
+    assert not layout.up_to_date(small, RID, "embedded", batch.FORMATS)
 
 
 def test_missing_output_format_means_not_up_to_date(small):
-    newest = max(f.stat().st_mtime for f in batch.input_files(small, RID))
-    _fake_outputs(small, RID, newest + 10)
-    batch.output_files(small, RID)[1].unlink()          # the PDF is gone
-    assert not batch.up_to_date(small, RID)
-    assert batch.up_to_date(small, RID, formats=("html",))
+    _built(small)
+    layout.outputs(small, RID, batch.FORMATS)[1].unlink()          # the PDF is gone
+    assert not layout.up_to_date(small, RID, "embedded", batch.FORMATS)
 
 
-def test_inputs_include_earlier_quarters_narasi_and_code_but_not_later_quarters(small):
-    later = small / "data/raw/candipuro/2023/camat/tw3/anggaran.csv"
-    later.parent.mkdir(parents=True)
-    later.write_text("kode;uraian;pagu;realisasi\n")
-    files = set(batch.input_files(small, RID))
+def test_a_report_built_by_the_embedded_engine_is_rebuilt_when_quarto_is_asked(small):
+    _built(small, engine="embedded")
+    assert layout.up_to_date(small, RID, "embedded", batch.FORMATS)
+    assert not layout.up_to_date(small, RID, "quarto", batch.FORMATS)
+    # and back: the quarto request was recorded, so embedded outputs are stale until rebuilt
+    assert not layout.up_to_date(small, RID, "embedded", batch.FORMATS)
+
+
+def test_a_report_built_with_other_formats_is_rebuilt(small):
+    _built(small, formats=("html", "pdf", "docx"))
+    assert not layout.up_to_date(small, RID, "embedded", ("html",))
+
+
+def test_auto_is_recorded_as_the_engine_it_picks(small, monkeypatch):
+    monkeypatch.setattr(layout.shutil, "which", lambda name: None)
+    assert layout.settings("auto", ("html",)) == "engine=embedded formats=html"
+    monkeypatch.setattr(layout.shutil, "which", lambda name: "/opt/quarto/bin/quarto")
+    assert layout.settings("auto", ("html",)) == "engine=quarto formats=html"
+
+
+def test_inputs_include_earlier_quarters_narasi_logos_rules_and_code_but_not_later_quarters(small):
+    earlier, later = (small / f"data/raw/candipuro/2023/camat/tw{t}/anggaran.csv" for t in (1, 3))
+    for f in (earlier, later):
+        f.parent.mkdir(parents=True)
+        f.write_text("kode;uraian;pagu;realisasi\n")
+    for logo in ("logo.jpeg", "logo.jpg", "bagan.png"):
+        (small / "data/raw/candipuro" / logo).write_bytes(b"x")
+    files = set(layout.inputs(small, RID))
     assert small / "data/raw/candipuro/2023/camat/tw2/narasi/penutup.md" in files
+    assert earlier in files
+    assert {small / "data/raw/candipuro" / n for n in ("logo.jpeg", "logo.jpg", "bagan.png")} <= files
+    names = {f.name for f in files}  # from lkj's own data/ in a copy without them
+    assert "libur_nasional.csv" in names and "lumajang.yml" in names
     assert small / "notebooks/laporan.ipynb" in files
     assert Path(batch.__file__).resolve() in files
     assert later not in files
 
 
-def test_first_error_is_the_first_numbered_problem():
-    stderr = ("Data masukan tidak valid: 2 masalah ditemukan.\n"
-              "  1. data/raw/x/anggaran.csv, baris 3, kolom 'pagu': bukan angka yang sah\n"
-              "  2. data/raw/x/laporan.csv: tanggal\n"
-              "Laporan tidak dibuat; laporan lama (bila ada) tidak diubah.\n")
-    assert batch.first_error(stderr) == "data/raw/x/anggaran.csv, baris 3, kolom 'pagu': bukan angka yang sah"
-    assert batch.first_error("[IPKernelApp] WARNING | x\nGagal: Notebook rusak\n") == "Notebook rusak"
-
-
-def test_discover_finds_every_kecamatan_and_unit_of_the_latest_year(small):
+def test_latest_year_is_one_rule_for_make_all_and_lkj_report(small):
     (small / "data/raw/candipuro/2024/kasi-pemberdayaan/tw2").mkdir(parents=True, exist_ok=True)
-    assert batch.discover(small, 2) == (2024, [ReportId("candipuro", 2024, 2, "kasi-pemberdayaan")])
-    assert batch.discover(small, 2, 2023) == (2023, [RID])
+    assert layout.latest_year(small, 2) == 2024
+    assert layout.with_data(small, 2, 2024) == [ReportId("candipuro", 2024, 2, "kasi-pemberdayaan")]
+    assert layout.with_data(small, 2, 2023) == [RID]
+    assert layout.latest_year(small, 2, "candipuro", "camat") == 2023
+    assert params.resolve(small, "candipuro", 2).tahun == 2023
+    assert params.year(small, 2) == 2024 and params.year(small, 2, "2023") == 2023
 
 
 # ---- a whole quarter, built like `make all` --------------------------------------------------
@@ -140,41 +173,45 @@ def test_synthetic_reports_are_labelled_in_their_outputs(kab):
 # ---- one process per report: forked copies of a warmed-up `lkj all` ---------------------------
 
 def test_a_killed_report_process_is_a_failure_that_says_so():
-    o = batch._outcome(RID, -9, 2.0, "", "")
+    o = batch.ended(RID, -9)
     assert o.status == "gagal" and "berhenti mendadak (SIGKILL)" in o.error
 
 
 @pytest.mark.skipif(not __import__("lkj.execute").execute.can_fork(), reason="fork: Linux only")
-def test_forked_reports_report_their_own_outcome_and_crashes_do_not_stop_the_others(
-        small, monkeypatch):
-    """Each report runs `lkj report` in its own forked process; what it prints and how it ends
-    become its outcome. (cli.main is replaced: the forks copy this process, fake included.)"""
+def test_make_all_learns_each_outcome_as_data_not_from_printed_text(small, monkeypatch):
+    """Each report runs `lkj report` in its own forked process, which hands back its Outcome.
+    What a report prints is not read: the fakes below print misleading text. A report killed
+    by a signal hands back nothing and is a failure that says so. (The forks copy this
+    process, the fake build_report included.)"""
     import signal
-    from lkj import cli
+    from lkj import pipeline
+    from lkj.pipeline import Outcome
 
-    def fake_main(argv):
-        kec = argv[argv.index("--kec") + 1]
+    def fake_build(root, rid, engine, formats, from_raw=True):
         assert Path.cwd() == small.resolve() and os.environ["LKJ_ROOT"] == str(small)
-        if kec == "baik":
-            print("  Peringatan: realisasi melebihi pagu")
-            return 0
-        if kec == "rusak":
-            print("Gagal: data/raw/rusak/anggaran.csv, baris 3: bukan angka", file=sys.stderr)
-            return 1
+        print("  Peringatan: satu\n  Peringatan: dua\nGagal: teks cetakan yang menyesatkan")
+        print("1. teks cetakan yang menyesatkan", file=sys.stderr)
+        if rid.kec == "baik":
+            return Outcome(rid, "dibuat", warnings=["realisasi melebihi pagu"], seconds=1.0)
+        if rid.kec == "rusak":
+            return Outcome(rid, "gagal", ["data/raw/rusak/anggaran.csv, baris 3: bukan angka",
+                                          "kedua"], message="Data masukan tidak valid")
         os.kill(os.getpid(), signal.SIGKILL)
 
-    monkeypatch.setattr(cli, "main", fake_main)
+    monkeypatch.setattr(pipeline, "build_report", fake_build)
     rids = [ReportId(k, 2023, 2, "camat") for k in ("baik", "rusak", "mati")]
+    for rid in rids:
+        rid.raw_dir(small).mkdir(parents=True)
     started, finished = [], []
-    batch._build_forked(small, rids, "embedded", batch.FORMATS, 2, started.append,
-                        finished.append)
+    batch._build(small, rids, "embedded", batch.FORMATS, 2, started.append, finished.append,
+                 fork=True)
     assert started == rids
     by_kec = {o.rid.kec: o for o in finished}
-    assert by_kec["baik"].status == "dibuat" and by_kec["baik"].warnings == 1
+    assert by_kec["baik"].status == "dibuat" and by_kec["baik"].warnings == ["realisasi melebihi pagu"]
     assert by_kec["rusak"].status == "gagal"
     assert by_kec["rusak"].error == "data/raw/rusak/anggaran.csv, baris 3: bukan angka"
     assert by_kec["mati"].status == "gagal" and "SIGKILL" in by_kec["mati"].error
-    assert not list((small / "build").glob("make-all-*"))  # the output files are removed
+    assert not list((small / "build").glob("make-all-*"))  # the outcome files are removed
 
 
 @pytest.mark.skipif(not __import__("lkj.execute").execute.can_fork(), reason="fork: Linux only")
@@ -183,25 +220,42 @@ def test_first_report_starts_during_the_warm_up_and_the_last_draws_its_charts_as
     """With two cores, the warm-up (~2 s on one core) need not leave the other idle: the first
     report starts at once and imports for itself. The last report has cores to spare as the
     others end: it draws its charts in a helper process, as a single `lkj report` does."""
-    from lkj import cli, pipeline
+    from lkj import pipeline
+    from lkj.pipeline import Outcome
 
     warm = {"done": False}
     monkeypatch.setattr(batch, "warm_up", lambda root: warm.update(done=True))
 
-    def fake_main(argv):  # runs in the fork: what did it inherit?
-        kec = argv[argv.index("--kec") + 1]
-        (small / f"{kec}.seen").write_text(f"{warm['done']} {pipeline.CHARTS_IN_BACKGROUND}")
-        return 0
+    def fake_build(root, rid, engine, formats, from_raw=True):  # in the fork: what did it inherit?
+        (small / f"{rid.kec}.seen").write_text(f"{warm['done']} {pipeline.CHARTS_IN_BACKGROUND}")
+        return Outcome(rid, "dibuat")
 
-    monkeypatch.setattr(cli, "main", fake_main)
+    monkeypatch.setattr(pipeline, "build_report", fake_build)
     kecs = ("satu", "dua", "tiga", "empat")
     rids = [ReportId(k, 2023, 2, "camat") for k in kecs]
-    batch._build_forked(small, rids, "embedded", batch.FORMATS, 2, lambda r: None, lambda o: None)
+    for rid in rids:
+        rid.raw_dir(small).mkdir(parents=True)
+    batch._build(small, rids, "embedded", batch.FORMATS, 2, lambda r: None, lambda o: None, True)
     seen = {k: (small / f"{k}.seen").read_text() for k in kecs}
     assert seen == {"satu": "False False", "dua": "True False", "tiga": "True False",
                     "empat": "True True"}
 
     # One job at a time: nothing runs beside the warm-up or beside a report.
     warm["done"] = False
-    batch._build_forked(small, rids, "embedded", batch.FORMATS, 1, lambda r: None, lambda o: None)
+    batch._build(small, rids, "embedded", batch.FORMATS, 1, lambda r: None, lambda o: None, True)
     assert {(small / f"{k}.seen").read_text() for k in kecs} == {"True False"}
+
+
+def test_a_report_in_a_new_interpreter_hands_back_its_outcome_too(small):
+    """Where there is no fork: `python -m lkj.cli report … --hasil` writes the Outcome."""
+    tw2 = small / "data/raw/candipuro/2023/camat/tw2/anggaran.csv"
+    tw2.write_text(tw2.read_text(encoding="utf-8").replace("2.011.493.161", "dua milyar", 1),
+                   encoding="utf-8")
+    finished = []
+    batch._build(small, [RID], "embedded", ("html",), 1, lambda r: None, finished.append,
+                 fork=False)
+    [o] = finished
+    assert o.status == "gagal" and o.rid == RID
+    assert o.error.startswith("data/raw/candipuro/2023/camat/tw2/anggaran.csv, baris 2, kolom 'pagu': "
+                            "bukan angka yang sah (nilai: 'dua milyar')"), o.error
+    assert "Laporan tidak dibuat" in o.message

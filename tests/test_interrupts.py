@@ -170,7 +170,8 @@ def assert_new_set(root: Path, old: dict[str, str], marker: str) -> None:
 
 def assert_nothing_left(root: Path) -> None:
     assert not [p for p in (root / "reports").rglob(".*")], "staging/jurnal tersisa di reports/"
-    assert sorted(p.name for p in (root / "build").iterdir()) in ([], ["gagal"]), \
+    # build/deps: each report's inputs and settings (lkj/layout.py), not a leftover
+    assert sorted(p.name for p in (root / "build").iterdir() if p.name != "deps") in ([], ["gagal"]), \
         list((root / "build").iterdir())
     assert not list((root / "data/processed").rglob(".*")), "sisa di data/processed/"
 

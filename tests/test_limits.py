@@ -565,8 +565,8 @@ def test_a_killed_lkj_all_leaves_no_report_running(tmp_path):
         from lkj.params import ReportId
 
         cli.main = lambda argv: os.execvp("sleep", ["sleep", "60"])  # a report, still running
-        batch._Child(Path(".").resolve(), ReportId("x", 2023, 2), "embedded", ("html",),
-                     Path("log"))
+        batch.Child(Path(".").resolve(), ReportId("x", 2023, 2), "embedded", ("html",),
+                    Path("log"), fork=True)
         time.sleep(60)
     """, "sleep 60", tmp_path)
 
