@@ -78,7 +78,6 @@ def warm_up(root: Path | None = None) -> None:
     nbformat.validate(nbformat.v4.new_notebook())
     if render.available_engines()["embedded"]:
         render.embedded._pandoc_rts()  # each of these asks pandoc once; the answers are kept
-        render.embedded._abbreviations()
         pipeline.engine_version("embedded")
     if root is not None:  # one answer for a whole `lkj all`; a standby must ask every time
         pipeline.KNOWN_COMMITS[Path(root).resolve()] = pipeline.git_commit(root)

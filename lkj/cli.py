@@ -99,7 +99,9 @@ def _end_without_teardown() -> None:
     and closed, the other exit handlers have run; the process ends here instead of Python
     freeing every object of pandas, matplotlib and IPython one by one, which takes ≈0,4 s
     (measured after `lkj report`). After an uncaught exception nothing is skipped."""
-    if not _EXIT_CODE:
+    from lkj.tools import speedup_off
+
+    if not _EXIT_CODE or speedup_off("teardown"):
         return
     for stream in (sys.stdout, sys.stderr):
         try:

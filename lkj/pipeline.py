@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -260,12 +261,13 @@ def chart_helper() -> Iterator[Any]:
     overlap with reading the data."""
     from lkj import charts
     from lkj.execute import can_fork, choose_executor
+    from lkj.tools import speedup_off
 
     if charts._BACKGROUND is not None:
         yield charts._BACKGROUND
         return
     if not (CHARTS_IN_BACKGROUND and can_fork() and (os.cpu_count() or 1) > 1
-            and choose_executor() == "inprocess"):
+            and choose_executor() == "inprocess" and not speedup_off("chart-helper")):
         yield None
         return
     with charts.background() as helper:
@@ -291,16 +293,18 @@ def _render(root: Path, rid: ReportId, engine: str, formats: tuple[str, ...],
         # versions of the programs that render; rendering itself uses ``chosen``.
         label, commit = engine_version(chosen), git_commit(root)
         executed = execute(root, rid, workdir, label, commit)
+        audit = [f for f in ("html", "pdf") if f in formats]
         try:
-            outputs = render.render(executed, workdir / "out", rid.slug, formats=formats,
-                                    engine=chosen, project_root=root, work_dir=workdir,
-                                    images_ready=helper.wait if helper else None)
-            audit = [f for f in ("html", "pdf") if f in formats]
-            if audit:  # the audit trail, a document of its own beside the report
-                nb = _audit_notebook(root, rid, workdir, label, commit)
-                for fmt, path in render.render(nb, workdir / "out", rid.audit_slug,
-                                               formats=audit, engine=chosen, project_root=root,
-                                               work_dir=workdir).items():
+            # The audit trail, a document of its own beside the report, is rendered at the same
+            # time: each engine's programs leave a core idle part of the time (Quarto most).
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                trail = pool.submit(render.render, _audit_notebook(root, rid, workdir, label, commit),
+                                    workdir / "out", rid.audit_slug, formats=audit, engine=chosen,
+                                    project_root=root, work_dir=workdir) if audit else None
+                outputs = render.render(executed, workdir / "out", rid.slug, formats=formats,
+                                        engine=chosen, project_root=root, work_dir=workdir,
+                                        images_ready=helper.wait if helper else None)
+                for fmt, path in (trail.result() if trail else {}).items():
                     outputs[f"jejak-audit-{fmt}"] = path
         except Exception as exc:  # keep what ran, say what failed; reports/ is not touched
             disk = _publish.problem(exc, root, workdir)

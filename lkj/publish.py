@@ -424,7 +424,10 @@ def work_dir(build: Path, prefix: str, temp: bool = False) -> Iterator[Path]:
     clean_build(build)
     while True:
         path = Path(tempfile.mkdtemp(prefix=prefix, dir=build))
-        fd = os.open(path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except FileNotFoundError:  # a cleaning run took the empty new folder for a dead one
+            continue
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)  # only a cleaning run can hold it, for a moment
         if os.fstat(fd).st_nlink:
@@ -464,7 +467,12 @@ def _remove_work_dir(path: Path) -> None:
 
 
 def clean_build(build: Path) -> None:
-    """Remove the work folders of dead runs: those whose lock file nobody holds."""
+    """Remove the work folders of dead runs: those whose lock file nobody holds, and those
+    without one (a run stopped between making its folder and its lock file, or cut short while
+    removing it: the lock file goes last, and a late file of one of its programs may follow)."""
+    for folder in Path(build).iterdir():
+        if folder.name not in ("deps", "gagal") and folder.is_dir() and not (folder / LOCK).exists():
+            shutil.rmtree(folder, ignore_errors=True)
     for lock in Path(build).glob(f"*/{LOCK}"):
         with locked(lock, wait=False) as dead:
             if dead:

@@ -27,6 +27,7 @@ from lkj.params import ReportId
 
 POLL_S = 0.3      # how often the inputs are looked at
 SETTLE_S = 0.2    # an editor may write a file in several steps: wait until it is still
+BUILD_POLL_S = 0.05  # while a rebuild runs: the page hears of its end at once
 
 
 def snapshot(root: Path, rid: ReportId) -> dict[str, tuple[int, int]]:
@@ -178,7 +179,7 @@ def watch(root: Path, rid: ReportId, engine: str = "auto",
                     pending = False
                     state.set(keadaan="membangun")
                     build = batch.Child(root, rid, engine, formats, folder)
-                time.sleep(POLL_S)
+                time.sleep(POLL_S if build is None else BUILD_POLL_S)
     except KeyboardInterrupt:
         print("Pemantauan dihentikan.", file=out, flush=True)
         return 0

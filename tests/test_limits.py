@@ -396,7 +396,7 @@ def test_a_100_kb_line_renders_in_seconds(tmp_path):
     started = time.perf_counter()
     out = render.render(nb, tmp_path / "out", "x", formats=("html",), engine="embedded")
     assert "kata96" in out["html"].read_text(encoding="utf-8")
-    assert time.perf_counter() - started < 20  # was ~100 s (render.lua)
+    assert time.perf_counter() - started < 20  # was ~100 s (an earlier Lua writer)
 
 
 def test_pandoc_runs_with_a_memory_limit(tmp_path, monkeypatch):

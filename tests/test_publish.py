@@ -260,6 +260,18 @@ def test_work_dir_of_a_killed_run_is_removed_by_the_next_and_not_before(tmp_path
     assert sorted(p.name for p in build.iterdir()) == ["gagal"]
 
 
+def test_a_work_dir_left_without_its_lock_file_is_removed_too(tmp_path):
+    """Cut short while it removed its folder (the lock file goes last, a late file after it),
+    or between making the folder and its lock file: no lock file, nobody's work."""
+    build = tmp_path / "build"
+    (build / "lkj-x-abc" / "tmp").mkdir(parents=True)
+    (build / "lkj-x-abc" / "tmp" / "terlambat.txt").write_text("x")
+    (build / "lkj-y-def").mkdir()
+    (build / "deps").mkdir()
+    publish.clean_build(build)
+    assert sorted(p.name for p in build.iterdir()) == ["deps"]
+
+
 def test_work_dir_restores_the_temp_dir_setting(tmp_path, monkeypatch):
     import tempfile
     monkeypatch.setenv("TMPDIR", "/tmp")

@@ -20,7 +20,6 @@ PAGE_RULES = TEMPLATES / "lkj-halaman.typ"  # typst rules of both engines (parti
 HTML_TEMPLATE = TEMPLATES / "html.html"
 DEFAULT_CSS = TEMPLATES / "lkj.css"
 REFERENCE_DOCX = TEMPLATES / "reference.docx"
-DRIVER = TEMPLATES / "render.lua"  # `pandoc lua` script: one pandoc process writes every format
 
 # pandoc Markdown reader: no raw HTML / TeX / {=format} blocks, no TeX math ($ is literal).
 PANDOC_READER = DOC_READER
