@@ -390,8 +390,6 @@ SPEEDUPS = [
      "(lkj/execute.py)", {"LKJ_EXECUTOR": "kernel"}),
     ("Grafik digambar proses pembantu selagi data dibaca dan sel berjalan (lkj/charts.py)",
      {"LKJ_BENCH_OFF": "chart-helper"}),
-    ("Proses berakhir tanpa membongkar objek Python satu per satu (lkj/cli.py)",
-     {"LKJ_BENCH_OFF": "teardown"}),
 ]
 KEEP_IF_SAVES = 0.3  # seconds on a cold report
 
@@ -716,8 +714,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stage-reps", type=int, default=3, help="ulangan untuk tiap tahap (3)")
     ap.add_argument("--budget", type=float, default=540,
                     help="batas waktu benchmark dalam detik (540); ukuran yang tak muat dilewati")
-    ap.add_argument("--paired-reps", type=int, default=6,
-                    help="pasangan dengan/tanpa tiap percepatan (6; 0 = lewati)")
+    ap.add_argument("--paired-reps", type=int, default=10,
+                    help="pasangan dengan/tanpa tiap percepatan (10; 0 = lewati)")
     ap.add_argument("--many-reps", type=int, default=3,
                     help="ulangan untuk 21 kecamatan dengan job paralel (3; 1 job: sekali)")
     ap.add_argument("--kecamatan", type=int, default=N_KECAMATAN, help="banyak kecamatan sintetis")

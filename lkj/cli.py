@@ -4,7 +4,6 @@ ends with a clear message and exit code 1, never a traceback."""
 from __future__ import annotations
 
 import argparse
-import atexit
 import datetime as dt
 import os
 import re
@@ -83,33 +82,14 @@ def _print_warnings(warnings: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``lkj …`` (argv None: the command line)."""
-    if argv is None:
-        atexit.register(_end_without_teardown)  # first registered: run last
-        code = _main(sys.argv[1:])
-        _EXIT_CODE.append(code)
-        return code
-    return _main(argv)
-
-
-_EXIT_CODE: list[int] = []
-
-
-def _end_without_teardown() -> None:
-    """The last exit handler of a command that returned its exit code: everything is written
-    and closed, the other exit handlers have run; the process ends here instead of Python
-    freeing every object of pandas, matplotlib and IPython one by one, which takes ≈0,4 s
-    (measured after `lkj report`). After an uncaught exception nothing is skipped."""
-    from lkj.tools import speedup_off
-
-    if not _EXIT_CODE or speedup_off("teardown"):
-        return
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # closed, or the reader is gone: nothing more to say
-            pass
-    code = _EXIT_CODE[0]
-    os._exit(code if isinstance(code, int) and 0 <= code <= 255 else EXIT_FAIL)
+    if argv is not None:
+        return _main(argv)
+    code = _main(sys.argv[1:])
+    try:  # `lkj … | head`: a reader gone is no failure of lkj's (Python's SIGPIPE recipe)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return code
 
 
 def _main(argv: list[str]) -> int:

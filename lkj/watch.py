@@ -178,7 +178,9 @@ def watch(root: Path, rid: ReportId, engine: str = "auto",
                 if pending and build is None:
                     pending = False
                     state.set(keadaan="membangun")
-                    build = batch.Child(root, rid, engine, formats, folder)
+                    # one report at a time: the second core draws its charts
+                    build = batch.Child(root, rid, engine, formats, folder,
+                                        charts_in_background=True)
                 time.sleep(POLL_S if build is None else BUILD_POLL_S)
     except KeyboardInterrupt:
         print("Pemantauan dihentikan.", file=out, flush=True)

@@ -1,5 +1,5 @@
-"""The `lkj` command line ends right after its work (lkj.cli._end_without_teardown): with its own
-exit code, and with everything it printed delivered, also through a pipe."""
+"""The `lkj` command line ends with its own exit code, and with everything it printed delivered,
+also through a pipe (and a reader that goes away early is no failure)."""
 
 import os
 import subprocess
