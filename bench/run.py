@@ -165,7 +165,7 @@ def _cpu_children() -> float:
 def _env(**extra: str) -> dict[str, str]:
     """The environment of a measured run: none of the caller's lkj or make settings."""
     env = {k: v for k, v in os.environ.items()
-           if k not in ("LKJ_ROOT", "LKJ_EXECUTOR", "LKJ_BENCH_OFF", "SOURCE_DATE_EPOCH", "MAKEFLAGS", "MFLAGS",
+           if k not in ("LKJ_ROOT", "LKJ_EXECUTOR", "SOURCE_DATE_EPOCH", "MAKEFLAGS", "MFLAGS",
                         "MAKELEVEL")}
     env.update(extra)
     return env
@@ -388,8 +388,6 @@ def single_report(project: Path, engine: str, reps: int, log, paired_reps: int) 
 SPEEDUPS = [
     ("Notebook dijalankan di dalam proses lkj, bukan di kernel Jupyter terpisah "
      "(lkj/execute.py)", {"LKJ_EXECUTOR": "kernel"}),
-    ("Grafik digambar proses pembantu selagi data dibaca dan sel berjalan (lkj/charts.py)",
-     {"LKJ_BENCH_OFF": "chart-helper"}),
 ]
 KEEP_IF_SAVES = 0.3  # seconds on a cold report
 
@@ -615,7 +613,7 @@ def write_results(info: dict, engines: list[str], stage_figs: dict, single: dict
                          f"{min(p['saved']):.2f}–{max(p['saved']):.2f} | {len(p['saved'])} | "
                          f"{verdict} |")
         lines += ["", "Tiap pasangan: satu laporan dari awal (`lkj report`) dengan percepatan itu "
-                  "dan satu tanpa (LKJ_EXECUTOR=kernel atau LKJ_BENCH_OFF=…), urutannya "
+                  "dan satu tanpa (LKJ_EXECUTOR=kernel), urutannya "
                   "bergantian; selisih dalam satu pasangan tidak terpengaruh mesin yang melambat "
                   "atau mencepat sepanjang benchmark. Percepatan dipertahankan bila hemat "
                   "≥ 0,3 s per laporan (atau ≥ 10 % pada `make all`; issue 14). Yang sudah dihapus "

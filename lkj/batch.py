@@ -90,7 +90,7 @@ class Child:
     ``folder``; its printed messages are not read."""
 
     def __init__(self, root: Path, rid: ReportId, engine: str, formats: tuple[str, ...],
-                 folder: Path, fork: bool | None = None, charts_in_background: bool = False):
+                 folder: Path, fork: bool | None = None):
         self.rid, self.started = rid, time.perf_counter()
         self.result = Path(folder).resolve() / f"{rid.slug}.json"
         self.result.unlink(missing_ok=True)  # an earlier build's, in `lkj watch`
@@ -110,14 +110,14 @@ class Child:
         parent = os.getpid()
         self.pid = os.fork()
         if self.pid == 0:  # pragma: no cover - runs in the child, which never returns
-            execute.finish_fork(lambda: self._report(root, argv, parent, charts_in_background))
+            execute.finish_fork(lambda: self._report(root, argv, parent))
         try:
             os.setpgid(self.pid, self.pid)  # also here: stop() may come before the child's
         except OSError:  # it already did, or it has ended
             pass
 
     @staticmethod
-    def _report(root: Path, argv: list[str], parent: int, charts: bool) -> int:
+    def _report(root: Path, argv: list[str], parent: int) -> int:
         tools.die_with_parent(parent)  # a killed `lkj all` or `lkj watch` takes it along
         os.setpgid(0, 0)
         devnull = os.open(os.devnull, os.O_RDWR)
@@ -127,10 +127,7 @@ class Child:
         sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)
         os.chdir(root)
         os.environ["LKJ_ROOT"] = str(root)
-        from lkj import cli, pipeline
-        # While other reports wait, every core already builds one; the last report has a
-        # core to itself as the others end, and draws its charts on it.
-        pipeline.CHARTS_IN_BACKGROUND = charts
+        from lkj import cli
         return cli.main(argv)
 
     def _code(self) -> int | None:
@@ -201,8 +198,7 @@ def _build(root: Path, todo: list[ReportId], engine: str, formats: tuple[str, ..
     with publish.work_dir(root / "build", "make-all-") as folder:
         try:
             def start() -> None:
-                running.append(Child(root, queue.pop(0), engine, formats, folder, fork,
-                                     charts_in_background=fork and not queue and jobs > 1))
+                running.append(Child(root, queue.pop(0), engine, formats, folder, fork))
                 started(running[-1].rid)
 
             if fork:

@@ -6,11 +6,9 @@ data gives the same bytes.
 
 from __future__ import annotations
 
-import os
 import textwrap
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from lkj import formatting as F
 from lkj import kinerja
@@ -244,20 +242,8 @@ def warm_up() -> None:
 
 
 def draw(path: Path, chart: Callable[..., Any], *args) -> Path:
-    """Draw ``chart(*args)`` (one of the chart functions above) and save it as PNG at ``path``.
-
-    Inside :func:`background` the drawing is handed to a helper process and the file exists once
-    the background's ``wait()`` has returned; elsewhere it is drawn here and now."""
-    if _BACKGROUND is not None:  # resolved here: the helper's working directory is another
-        _BACKGROUND.submit(Path(path).resolve(), chart, args)
-        return Path(path)
+    """Draw ``chart(*args)`` (one of the chart functions above) and save it as PNG at ``path``."""
     return save(chart(*args), path)
-
-
-def ready() -> None:
-    """Return when every chart asked for so far is saved (at once without a helper)."""
-    if _BACKGROUND is not None:
-        _BACKGROUND.wait()
 
 
 def save(fig: plt.Figure, path: Path) -> Path:
@@ -303,181 +289,3 @@ def _write_png(fig: plt.Figure, target) -> None:
         return
     cropped = pixels[top:top + height, left:left + width, :3]
     Image.fromarray(cropped).save(target, format="png", compress_level=1, dpi=(fig.dpi, fig.dpi))
-
-
-# ---- drawing in a helper process ------------------------------------------------------------
-#
-# Importing matplotlib (≈0,6 s) and drawing a report's four or five charts (≈0,2 s each) are a
-# third of a report's time, and they need nothing but the processed data. `lkj report` therefore
-# starts a helper process at the beginning: it imports matplotlib while this process reads the
-# data, and draws each chart as soon as it is asked for — lkj asks for all of a report's charts
-# (lkj.report.Laporan.figures) once the data is processed, before the notebook starts — in a copy
-# of itself (fork) per chart, so that charts are drawn side by side on the cores this process
-# leaves idle. The renderer waits for the PNG files only where it needs them. Same functions,
-# same bytes.
-
-_BACKGROUND: "Background | None" = None
-
-
-def _draw_one(path: str, chart: Callable[..., Any], args: tuple, report_fd: int,
-              helper: int) -> None:
-    """In a fork of the helper: draw, save, and end; a failure is written to ``report_fd``."""
-    import gc
-
-    from lkj.tools import die_with_parent
-
-    die_with_parent(helper)
-    gc.disable()  # a short life: collecting would only copy pages shared with the helper
-    code = 0
-    try:
-        save(chart(*args), Path(path))
-    except BaseException as exc:  # noqa: BLE001 - reported to the helper, then to lkj
-        os.write(report_fd, f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")[:4000])
-        code = 1
-    finally:
-        os._exit(code)
-
-
-def _serve(conn, ours, parent: int) -> None:
-    """The helper: import once, then one fork per chart, at most one per core at a time.
-
-    Messages: ``(path, chart, args)`` draw; ``"wait"`` answer ``[(file name, error), …]`` once
-    every chart asked for so far is saved; end of the connection: finish and exit."""
-    import gc
-    import signal
-
-    from lkj.tools import die_with_parent
-
-    die_with_parent(parent)  # a killed lkj takes the helper (and its forks) with it
-    ours.close()  # lkj's end, copied by the fork: left open, we would never see it close
-    os.setpgid(0, 0)  # our own group, with the forks: lkj can stop all of us at once
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops lkj, which then closes us
-    plt.figure  # noqa: B018 - imports pyplot (see _Pyplot)
-    gc.freeze()  # what exists now stays shared with the forks (see lkj.batch)
-    limit = max(1, os.cpu_count() or 1)
-    running: dict[int, tuple[str, int]] = {}  # pid → (path, read end of its error pipe)
-    errors: list[tuple[str, str]] = []
-
-    def reap(block: bool) -> None:
-        """Collect one ended fork (waiting for it when ``block``), or every one already ended."""
-        while running:
-            pid, status = os.waitpid(-1, 0 if block else os.WNOHANG)
-            if pid == 0:
-                return
-            path, fd = running.pop(pid)
-            message = os.read(fd, 4000).decode("utf-8", "replace")
-            os.close(fd)
-            if os.waitstatus_to_exitcode(status) != 0:
-                errors.append((Path(path).name, message or f"proses berhenti (status {status})"))
-            if block:
-                return
-
-    while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            break
-        if message == "wait":
-            while running:
-                reap(block=True)
-            conn.send(list(errors))
-            errors.clear()
-            continue
-        path, chart, args = message
-        # At most one fork per core, and one per file: a chart asked for again with other data
-        # is drawn after the first drawing of that file has ended, never over it.
-        while len(running) >= limit or any(p == path for p, _ in running.values()):
-            reap(block=True)
-        read_fd, write_fd = os.pipe()
-        helper = os.getpid()
-        pid = os.fork()
-        if pid == 0:
-            os.close(read_fd)
-            _draw_one(path, chart, args, write_fd, helper)
-        os.close(write_fd)
-        running[pid] = (path, read_fd)
-        reap(block=False)
-    while running:
-        reap(block=True)
-
-
-class Background:
-    """A helper process drawing the charts it is sent; :meth:`wait` until all are saved."""
-
-    def __init__(self):
-        import importlib
-        import multiprocessing
-
-        # Needed here anyway; imported before the fork, its memory is shared with the helper
-        # (which receives the tables as DataFrames) instead of held twice.
-        importlib.import_module("pandas")
-
-        # fork: the helper starts with everything this process has imported, at once.
-        ctx = multiprocessing.get_context("fork")
-        self._conn, theirs = ctx.Pipe()
-        self._asked: dict[str, bytes] = {}  # path → what it was last asked to draw
-        self._process = ctx.Process(target=_serve, args=(theirs, self._conn, os.getpid()),
-                                    name="lkj-grafik", daemon=True)
-        self._process.start()
-        theirs.close()
-
-    def submit(self, path: Path, chart: Callable[..., Any], args: tuple) -> Path:
-        """Ask for ``chart(*args)`` at ``path``, unless exactly that was asked for already."""
-        import pickle
-
-        message = pickle.dumps((str(path), chart, args), protocol=pickle.HIGHEST_PROTOCOL)
-        if self._asked.get(str(path)) == message:
-            return path
-        self._asked[str(path)] = message
-        try:
-            self._conn.send_bytes(message)  # what Connection.send would write; recv() reads it
-        except OSError:
-            pass  # the helper is gone: wait() says so
-        return path
-
-    def wait(self) -> None:
-        """Return when every chart asked for so far is saved; a failed chart is an LkjError."""
-        from lkj.errors import LkjError
-
-        try:
-            self._conn.send("wait")
-            errors = self._conn.recv()
-        except (EOFError, OSError):
-            raise LkjError("Proses pembantu yang menggambar grafik berhenti mendadak "
-                           "(kemungkinan memori komputer habis).") from None
-        if errors:
-            raise LkjError("; ".join(f"Grafik {name} gagal digambar: {why}"
-                                     for name, why in errors))
-
-    def close(self, now: bool = False) -> None:
-        """Let the helper finish what it was asked and exit; ``now``: stop it and its forks at
-        once (the report failed: nobody waits for its charts)."""
-        import signal
-
-        self._conn.close()  # the helper sees the end of the connection and exits
-        self._process.join(timeout=0 if now else 60)
-        if self._process.is_alive():
-            try:
-                os.killpg(self._process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                self._process.kill()
-            self._process.join()
-
-
-@contextmanager
-def background() -> Iterator[Background]:
-    """Within this block :func:`draw` hands charts to a helper process (Linux only: it forks).
-
-    Start it before anything else: its imports then overlap with this process's work."""
-    global _BACKGROUND
-    if _BACKGROUND is not None:
-        raise RuntimeError("charts.background() is already active")
-    _BACKGROUND = bg = Background()
-    try:
-        yield bg
-    except BaseException:
-        _BACKGROUND = None
-        bg.close(now=True)
-        raise
-    _BACKGROUND = None
-    bg.close()

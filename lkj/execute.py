@@ -90,8 +90,8 @@ def can_fork() -> bool:
 
 def single_threaded_blas() -> None:
     """No OpenBLAS/OpenMP/MKL thread pools, unless the environment asks for them. lkj does no
-    linear algebra: numpy's threads would only make forking (the chart helper, the reports of
-    `lkj all`, the standby) unsafe. Call before numpy is imported."""
+    linear algebra: numpy's threads would only make forking (the reports of `lkj all`, the
+    rebuilds of `lkj watch`) unsafe. Call before numpy is imported."""
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
 

@@ -15,10 +15,8 @@ import shutil
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
 
 from lkj import layout
 from lkj import publish as _publish
@@ -71,10 +69,9 @@ def build_report(root: Path, rid: ReportId, engine: str = "auto",
 
     try:
         layout.record(root, rid, engine, formats)  # what make and `lkj all` check next time
-        with chart_helper() as helper:  # first: its imports overlap with reading the data
-            if from_raw:
-                warnings = list(process(root, rid).meta["warnings"])
-            files = _render(root, rid, engine, formats, helper)
+        if from_raw:
+            warnings = list(process(root, rid).meta["warnings"])
+        files = _render(root, rid, engine, formats)
     except ValidationError as exc:
         full = root / "build" / "gagal" / f"masalah-{rid.slug}.txt"  # when too many to print
         exc.save(full, rel(full, root))
@@ -249,33 +246,7 @@ def engine_version(engine: str) -> str:
     return f"{engine} ({', '.join(parts)})"
 
 
-# lkj.batch turns this off: there every core already builds a report of its own.
-CHARTS_IN_BACKGROUND = True
-
-
-@contextmanager
-def chart_helper() -> Iterator[Any]:
-    """Charts drawn by a helper process (lkj.charts.background) while this one works on, when
-    that can help: on Linux, with a second core, cells running in this process. Yields the
-    helper (or None); one already active is reused. Enter it first: the helper's imports then
-    overlap with reading the data."""
-    from lkj import charts
-    from lkj.execute import can_fork, choose_executor
-    from lkj.tools import speedup_off
-
-    if charts._BACKGROUND is not None:
-        yield charts._BACKGROUND
-        return
-    if not (CHARTS_IN_BACKGROUND and can_fork() and (os.cpu_count() or 1) > 1
-            and choose_executor() == "inprocess" and not speedup_off("chart-helper")):
-        yield None
-        return
-    with charts.background() as helper:
-        yield helper
-
-
-def _render(root: Path, rid: ReportId, engine: str, formats: tuple[str, ...],
-            helper) -> dict[str, Path]:
+def _render(root: Path, rid: ReportId, engine: str, formats: tuple[str, ...]) -> dict[str, Path]:
     """Execute and render from data/processed (which must be current); publish on success."""
     from lkj import render
 
@@ -287,8 +258,6 @@ def _render(root: Path, rid: ReportId, engine: str, formats: tuple[str, ...],
     _publish.ensure_free(root / "build", _publish.NEED["build"])
     _publish.ensure_free(rid.report_dir(root), _publish.NEED["reports"])
     with _publish.work_dir(root / "build", f"{rid.slug}-", temp=True) as workdir:
-        if helper:
-            _ask_for_charts(rid.processed_dir(root).resolve(), workdir / "figures")
         # The notebook's ``engine`` parameter is the label the audit appendix prints, with the
         # versions of the programs that render; rendering itself uses ``chosen``.
         label, commit = engine_version(chosen), git_commit(root)
@@ -302,8 +271,7 @@ def _render(root: Path, rid: ReportId, engine: str, formats: tuple[str, ...],
                                     workdir / "out", rid.audit_slug, formats=audit, engine=chosen,
                                     project_root=root, work_dir=workdir) if audit else None
                 outputs = render.render(executed, workdir / "out", rid.slug, formats=formats,
-                                        engine=chosen, project_root=root, work_dir=workdir,
-                                        images_ready=helper.wait if helper else None)
+                                        engine=chosen, project_root=root, work_dir=workdir)
                 for fmt, path in (trail.result() if trail else {}).items():
                     outputs[f"jejak-audit-{fmt}"] = path
         except Exception as exc:  # keep what ran, say what failed; reports/ is not touched
@@ -338,14 +306,3 @@ def _audit_notebook(root: Path, rid: ReportId, workdir: Path, engine: str, commi
     target = workdir / f"{rid.audit_slug}.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[cell]), str(target))
     return target
-
-
-def _ask_for_charts(processed_dir: Path, figures_dir: Path) -> None:
-    """Ask the chart helper for the report's charts now, so it draws them while the notebook
-    starts; the notebook asks for the same files with the same data and is not redrawn."""
-    from lkj.report import Laporan
-
-    try:
-        Laporan.from_processed(processed_dir, figures_dir).draw_figures()
-    except Exception:  # noqa: BLE001 - the notebook reads the same data and says what is wrong
-        pass

@@ -198,12 +198,6 @@ class Laporan:
         "serapan-program": "Penyerapan anggaran per program",
     }
 
-    def draw_figures(self) -> None:
-        """Ask for every chart now. With a chart helper (lkj.charts.background) they are drawn
-        while the chapters are written; the chapters' own requests are then not redrawn."""
-        for ident in self.figures:
-            self._draw(ident)
-
     def _draw(self, ident: str) -> Path:
         chart, args = self.figures[ident]
         path = self.figures_dir / f"{ident}.png"
@@ -211,7 +205,7 @@ class Laporan:
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(args[0], path)
             return path
-        charts.draw(path, chart, *args)  # a helper drawing it already is not asked twice
+        charts.draw(path, chart, *args)
         return path
 
     def _figure(self, bab: int, ident: str) -> F.Markup:
@@ -247,7 +241,6 @@ class Laporan:
                     display({"text/markdown": part.strip("\n") + "\n"}, raw=True,
                             metadata=meta)
                 continue
-            charts.ready()  # drawn by the chart helper while the earlier cells ran
             png = (self.figures_dir / f"{part}.png").read_bytes()
             display({"image/png": png}, raw=True,
                     metadata={"lkj": {"gambar": f"fig-{part}", "width": "100%"}})

@@ -27,12 +27,6 @@ TYPST_MEMORY = 2 << 30   # address space; the largest inputs allowed need ~0,7 G
 _MEMORY_EXIT = 3         # the typst child ran out of memory
 
 
-def speedup_off(name: str) -> bool:
-    """Whether `make bench` turned the speed-up ``name`` off (LKJ_BENCH_OFF=name,…) to measure
-    what it saves, paired with runs that keep it (bench/run.py)."""
-    return name in os.environ.get("LKJ_BENCH_OFF", "").split(",")
-
-
 def die_with_parent(parent: int) -> None:
     """In a child process: be killed when the thread that started it ends (Linux); and end now
     if that parent is already gone (it died before this line ran)."""

@@ -178,9 +178,7 @@ def watch(root: Path, rid: ReportId, engine: str = "auto",
                 if pending and build is None:
                     pending = False
                     state.set(keadaan="membangun")
-                    # one report at a time: the second core draws its charts
-                    build = batch.Child(root, rid, engine, formats, folder,
-                                        charts_in_background=True)
+                    build = batch.Child(root, rid, engine, formats, folder)
                 time.sleep(POLL_S if build is None else BUILD_POLL_S)
     except KeyboardInterrupt:
         print("Pemantauan dihentikan.", file=out, flush=True)

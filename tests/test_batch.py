@@ -215,11 +215,9 @@ def test_make_all_learns_each_outcome_as_data_not_from_printed_text(small, monke
 
 
 @pytest.mark.skipif(not __import__("lkj.execute").execute.can_fork(), reason="fork: Linux only")
-def test_first_report_starts_during_the_warm_up_and_the_last_draws_its_charts_aside(
-        small, monkeypatch):
+def test_first_report_starts_during_the_warm_up(small, monkeypatch):
     """With two cores, the warm-up (~2 s on one core) need not leave the other idle: the first
-    report starts at once and imports for itself. The last report has cores to spare as the
-    others end: it draws its charts in a helper process, as a single `lkj report` does."""
+    report starts at once and imports for itself."""
     from lkj import pipeline
     from lkj.pipeline import Outcome
 
@@ -227,7 +225,7 @@ def test_first_report_starts_during_the_warm_up_and_the_last_draws_its_charts_as
     monkeypatch.setattr(batch, "warm_up", lambda root: warm.update(done=True))
 
     def fake_build(root, rid, engine, formats, from_raw=True):  # in the fork: what did it inherit?
-        (small / f"{rid.kec}.seen").write_text(f"{warm['done']} {pipeline.CHARTS_IN_BACKGROUND}")
+        (small / f"{rid.kec}.seen").write_text(f"{warm['done']}")
         return Outcome(rid, "dibuat")
 
     monkeypatch.setattr(pipeline, "build_report", fake_build)
@@ -237,13 +235,12 @@ def test_first_report_starts_during_the_warm_up_and_the_last_draws_its_charts_as
         rid.raw_dir(small).mkdir(parents=True)
     batch._build(small, rids, "embedded", batch.FORMATS, 2, lambda r: None, lambda o: None, True)
     seen = {k: (small / f"{k}.seen").read_text() for k in kecs}
-    assert seen == {"satu": "False False", "dua": "True False", "tiga": "True False",
-                    "empat": "True True"}
+    assert seen == {"satu": "False", "dua": "True", "tiga": "True", "empat": "True"}
 
     # One job at a time: nothing runs beside the warm-up or beside a report.
     warm["done"] = False
     batch._build(small, rids, "embedded", batch.FORMATS, 1, lambda r: None, lambda o: None, True)
-    assert {(small / f"{k}.seen").read_text() for k in kecs} == {"True False"}
+    assert {(small / f"{k}.seen").read_text() for k in kecs} == {"True"}
 
 
 def test_a_report_in_a_new_interpreter_hands_back_its_outcome_too(small):

@@ -71,3 +71,12 @@ def test_a_figure_made_outside_the_style_is_saved_at_print_resolution(tmp_path):
     path = charts.save(fig, tmp_path / "dpi.png")
     assert Image.open(path).info["dpi"][0] == pytest.approx(charts.DPI, abs=0.01)
     assert Image.open(path).size[0] > 1.5 * charts.DPI  # 2 inches at 200 dpi, cropped a little
+
+
+def test_a_report_draws_each_chart_when_its_chapter_is_shown(sample, tmp_path):
+    from lkj.report import Laporan
+
+    laporan = Laporan(sample, tmp_path / "figures")
+    assert not (tmp_path / "figures").exists()
+    laporan.section("anggaran")
+    assert [p.name for p in (tmp_path / "figures").iterdir()] == ["serapan-program.png"]

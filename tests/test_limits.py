@@ -446,8 +446,7 @@ def test_the_pdf_reads_no_file_outside_the_work_dir(tmp_path):
                    encoding="utf-8")
     w = render.embedded._Writer("pdf", "typst", typ, typ)
     with pytest.raises(LkjError, match="file not found|outside of project root"):
-        render.embedded._finish_pdf(w, render.load_settings(), ROOT, work / "x.pdf", None,
-                           lambda: None, work)
+        render.embedded._finish_pdf(w, render.load_settings(), ROOT, work / "x.pdf", None, work)
 
 
 def _descendants(pid: int) -> list[int]:
@@ -537,22 +536,6 @@ def test_a_killed_lkj_leaves_no_typst_running(tmp_path):
         job.start()
         job.join()
     """, r"\S+ -P -m lkj\.tools", tmp_path)
-
-
-@linux_only
-def test_a_killed_lkj_leaves_no_chart_helper_running(tmp_path):
-    _kill_and_check("""
-        import os, time
-        from pathlib import Path
-        from lkj import charts
-
-        def slow_chart():
-            os.execvp("sleep", ["sleep", "60"])  # a fork of the helper, still drawing
-
-        with charts.background() as helper:
-            helper.submit(Path("x.png"), slow_chart, ())
-            time.sleep(60)
-    """, "sleep 60", tmp_path)
 
 
 @linux_only

@@ -660,3 +660,12 @@ def test_real_quarto_render(tmp_path, notebook):
     text, pages = _pdf_text(out["pdf"])
     assert "2.752.150.911" in _squash(text) and len(pages) >= 2
     assert "<w:tbl>" in _docx_xml(out["docx"])
+
+
+def test_html_refers_to_no_file_outside_itself(tmp_path):
+    nb = make_notebook(tmp_path / "nb")
+    html = R.render(nb, tmp_path / "out", "x", formats=("html",),
+                    engine="embedded")["html"].read_text(encoding="utf-8")
+    refs = re.findall(r'(?:src|href)="([^"#][^"]*)"', html)
+    assert all(r.startswith("data:") for r in refs), refs[:5]
+    assert "<link rel=\"stylesheet\"" not in html

@@ -21,7 +21,7 @@ templates reaches the output.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from lkj.errors import LkjError
 from lkj.render.embedded import EmbeddedEngine
@@ -62,7 +62,6 @@ def render(
     formats: Iterable[str] = FORMATS,
     engine: str = "auto",
     project_root: Path | None = None,
-    images_ready: Callable[[], None] | None = None,
     work_dir: Path | None = None,
 ) -> dict[str, Path]:
     """Render an executed notebook to ``out_dir/basename.{html,pdf,docx}``.
@@ -72,8 +71,6 @@ def render(
     the parent of ``out_dir``), which must also hold everything the document refers to (the
     notebook's figures): the PDF can read no file outside it. Raises
     :class:`~lkj.errors.LkjError` (message in Bahasa Indonesia) on any failure.
-    ``images_ready``, when given, is called (once) before the first step that reads the image
-    files — for charts still being drawn by :func:`lkj.charts.background`.
     """
     notebook = Path(notebook)
     out_dir = Path(out_dir)
@@ -90,5 +87,4 @@ def render(
     chosen = select_engine(engine)
     out_dir.mkdir(parents=True, exist_ok=True)
     work_dir = (Path(work_dir) if work_dir is not None else out_dir.parent).resolve()
-    return ENGINES[chosen].render(notebook, out_dir, basename, fmts, project_root, images_ready,
-                                  work_dir)
+    return ENGINES[chosen].render(notebook, out_dir, basename, fmts, project_root, work_dir)

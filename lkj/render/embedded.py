@@ -158,7 +158,6 @@ class _Writer:
     number_sections: bool = False
     wrap: str | None = None           # --wrap
     reference_doc: Path | None = None
-    needs_images: bool = False        # the writer reads the image files (DOCX)
     css: list[Path] = field(default_factory=list)   # --css, embedded: see embed_resources
 
     @property
@@ -241,13 +240,12 @@ def _html_writer(work: Path, res: list[Path], settings: dict, page: dict, root: 
         variables={"lkj-csp": HTML_POLICY},
         toc=_truthy(s.get("toc", True)), toc_depth=_toc_depth(s),
         number_sections=_truthy(s.get("number-sections", False)),
-        css=[] if inline else css_files, needs_images=not inline,
+        css=[] if inline else css_files,
     )
 
 
-def _finish_html(w: _Writer, res: list[Path], images_ready: Callable[[], None]) -> Path:
+def _finish_html(w: _Writer, res: list[Path]) -> Path:
     if not w.embed_resources:
-        images_ready()
         _embed_images(w.output, res)
     return w.output
 
@@ -307,7 +305,7 @@ def _pdf_writer(work: Path, res: list[Path], settings: dict, page: dict) -> _Wri
 
 
 def _finish_pdf(w: _Writer, settings: dict, root: Path, target: Path, epoch: int | None,
-                images_ready: Callable[[], None], work_dir: Path,
+                work_dir: Path,
                 timeout: float = tools.TYPST_TIMEOUT) -> Path:
     """typst: the PDF from pandoc's typst file (which names the images; typst reads them).
 
@@ -317,7 +315,6 @@ def _finish_pdf(w: _Writer, settings: dict, root: Path, target: Path, epoch: int
     font_dirs, embedded_only = _typst_fonts(settings["pdf"], root)
     if epoch is None:  # the PDF's creation date (and typst's document id) from the data
         epoch = _source_date_epoch(None)
-    images_ready()  # pandoc only wrote the image paths; typst reads the files
     tools.typst_compile(w.output, target, work_dir, font_dirs, embedded_only, epoch, timeout)
     return target
 
@@ -397,7 +394,7 @@ def _pdf_fails(text: str, work: Path, res: list[Path], settings: dict, page: dic
     w = _pdf_writer(trial, res, settings, page)
     try:
         _run(_pandoc_cli(w, md, res), "Pandoc", trial, timeout=DIAGNOSIS_TIMEOUT)
-        _finish_pdf(w, settings, root, trial / "uji.pdf", None, lambda: None, work_dir,
+        _finish_pdf(w, settings, root, trial / "uji.pdf", None, work_dir,
                     timeout=DIAGNOSIS_TIMEOUT)
     except LkjError:
         return True
@@ -428,29 +425,7 @@ def _docx_writer(work: Path, res: list[Path], settings: dict, page: dict, root: 
             "lkj-text-width-cm": f"{_text_width_cm(page):.2f}",
         },
         reference_doc=_reference_doc(s, root),
-        needs_images=True,  # the images are embedded
     )
-
-
-def _once(fn: Callable[[], None] | None) -> Callable[[], None]:
-    """``fn`` run by the first thread that asks; the others wait for it and share its outcome."""
-    import threading
-
-    lock, outcome = threading.Lock(), []
-    if fn is None:
-        return lambda: None
-
-    def call() -> None:
-        with lock:
-            if not outcome:
-                try:
-                    fn()
-                    outcome.append(None)
-                except BaseException as exc:  # noqa: BLE001 - re-raised in every caller
-                    outcome.append(exc)
-        if outcome[0] is not None:
-            raise outcome[0]
-    return call
 
 
 def document(nb, notebook: Path, work: Path, settings: dict) -> tuple[dict, str]:
@@ -468,7 +443,7 @@ def document(nb, notebook: Path, work: Path, settings: dict) -> tuple[dict, str]
 
 def _render_embedded(
     notebook: Path, out_dir: Path, basename: str, formats: tuple[str, ...], project_root: Path | None,
-    images_ready: Callable[[], None] | None, work_dir: Path,
+    work_dir: Path,
 ) -> dict[str, Path]:
     settings = load_settings(project_root, notebook)
     root = settings["root"]
@@ -482,7 +457,6 @@ def _render_embedded(
         md = work / "laporan.md"
         md.write_text(_markdown_document(meta, body), encoding="utf-8")
         res = [nb_dir, work]
-        wait = _once(images_ready)
         env = _tool_env(epoch)
         targets = {fmt: out_dir / f"{basename}.{fmt}" for fmt in formats}
         # One pandoc per format, side by side (one process writing all three saved < 0,3 s:
@@ -496,15 +470,13 @@ def _render_embedded(
             else:
                 writers.append(_docx_writer(work, res, settings, page, root))
         finish = {
-            "pdf": lambda w: _finish_pdf(w, settings, root, targets["pdf"], epoch, wait,
+            "pdf": lambda w: _finish_pdf(w, settings, root, targets["pdf"], epoch,
                                          work_dir),
-            "html": lambda w: _finish_html(w, res, wait),
+            "html": lambda w: _finish_html(w, res),
             "docx": lambda w: _postprocess_docx(w.output, targets["docx"], page, meta) or targets["docx"],
         }
 
         def write(w: _Writer) -> Path:
-            if w.needs_images:  # the DOCX embeds them: charts may still be being drawn
-                wait()
             proc = _run(_pandoc_cli(w, md, res), "Pandoc", work, env=env)
             _check_pandoc_warnings(proc.stderr, w.format)
             return finish[w.format](w)

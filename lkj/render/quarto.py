@@ -15,7 +15,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -77,13 +77,11 @@ def _format_options(w: _Writer) -> dict[str, Any]:
 
 def _render_quarto(
     notebook: Path, out_dir: Path, basename: str, formats: tuple[str, ...], project_root: Path | None,
-    images_ready: Callable[[], None] | None, work_dir: Path,
+    work_dir: Path,
 ) -> dict[str, Path]:
     quarto = _quarto_path()
     if quarto is None:  # pragma: no cover - guarded by select_engine
         raise LkjError("Program `quarto` tidak ditemukan di PATH.")
-    if images_ready is not None:
-        images_ready()
     settings = load_settings(project_root, notebook)
     root, page = settings["root"], _page_setup(settings["pdf"])
     nb = _read_notebook(notebook)
