@@ -412,8 +412,7 @@ def paired(project: Path, cmd: list[str], reps: int, hashes: list) -> list[dict]
     return out
 
 
-def watch_rebuild(engine: str, reps: int, log, env: dict | None = None,
-                  label: str = "`lkj watch`: narasi disunting → laporan baru di /status") -> Figure:
+def watch_rebuild(engine: str, reps: int, log) -> Figure:
     """`lkj watch` in a project of its own: after its first build, ``reps`` times an edit to
     one narrative file, timed from the write until /status reports the next version ready
     (what the analyst waits for: noticing the change, the rebuild, publishing)."""
@@ -426,9 +425,9 @@ def watch_rebuild(engine: str, reps: int, log, env: dict | None = None,
     original = narasi.read_text(encoding="utf-8")
     proc = subprocess.Popen(
         [str(LKJ), "watch", "--kec", KEC, "--tw", str(TW), "--tahun", str(TAHUN),
-         "--engine", engine, "--port", "0"], cwd=project, env=env or _env(),
+         "--engine", engine, "--port", "0"], cwd=project, env=_env(),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    fig = Figure(label)
+    fig = Figure("`lkj watch`: narasi disunting → laporan baru di /status")
     try:
         line = proc.stdout.readline()
         url = next((w for w in line.split() if w.startswith("http://")), "")

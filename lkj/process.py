@@ -429,11 +429,8 @@ def build(root: Path, rid: ReportId) -> Result:
         if rules is not None and rules.logo is not None:
             result.meta["logo_sumber"] = str(rules.logo)
     result.triwulan = quarterly_trend(root, rid, result)
-    from lkj.report import OVERRIDES, Laporan
-    # A kecamatan's own chapter templates are checked before any report (lkj's own are
-    # checked by the tests; rendering them twice would cost every report ≈0,5 s).
-    if (Path(root) / "data" / "raw" / rid.kec / OVERRIDES).is_dir():
-        Laporan.check_templates(result, root)
+    from lkj.report import Laporan
+    Laporan.check_templates(result, root)  # a kecamatan's own chapter template, if any
     return result
 
 

@@ -471,13 +471,16 @@ def clean_build(build: Path) -> None:
     without one (a run stopped between making its folder and its lock file, or cut short while
     removing it: the lock file goes last, and a late file of one of its programs may follow)."""
     for folder in Path(build).iterdir():
-        if folder.name not in ("deps", "gagal") and folder.is_dir() and not (folder / LOCK).exists():
+        lock = folder / LOCK
+        if folder.name in ("deps", "gagal") or not folder.is_dir():
+            continue
+        if not lock.exists():
             shutil.rmtree(folder, ignore_errors=True)
-    for lock in Path(build).glob(f"*/{LOCK}"):
+            continue
         with locked(lock, wait=False) as dead:
             if dead:
                 try:
-                    _remove_work_dir(lock.parent)
+                    _remove_work_dir(folder)
                 except OSError:  # gone meanwhile, or not removable: the next run tries again
                     pass
 
