@@ -241,9 +241,29 @@ def warm_up() -> None:
         plt.close(fig)
 
 
+# A folder of charts already drawn, by their arguments (`lkj watch` sets it to its own work
+# folder): a chart is a function of its arguments alone, the same data giving the same bytes,
+# so a rebuild after a narasi edit copies its charts instead of drawing them again.
+CACHE: Path | None = None
+
+
 def draw(path: Path, chart: Callable[..., Any], *args) -> Path:
     """Draw ``chart(*args)`` (one of the chart functions above) and save it as PNG at ``path``."""
-    return save(chart(*args), path)
+    if CACHE is None:
+        return save(chart(*args), path)
+    import hashlib
+    import os
+    import pickle
+    import shutil
+
+    key = hashlib.sha256(pickle.dumps((chart.__module__, chart.__qualname__, args))).hexdigest()
+    kept = CACHE / f"{key}.png"
+    if not kept.is_file():
+        tmp = save(chart(*args), CACHE / f".{key}.{os.getpid()}.tmp")
+        os.replace(tmp, kept)  # a rebuild stopped while saving leaves no half chart behind
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(kept, path)
+    return Path(path)
 
 
 def save(fig: plt.Figure, path: Path) -> Path:

@@ -136,7 +136,7 @@ def _server(root: Path, rid: ReportId, state: State, port: int) -> http.server.H
 def watch(root: Path, rid: ReportId, engine: str = "auto",
           formats: tuple[str, ...] = ("html", "pdf", "docx"), port: int = 8040,
           out=sys.stdout) -> int:
-    from lkj import batch, publish
+    from lkj import batch, charts, publish
     from lkj.pipeline import DIBUAT
 
     state = State()
@@ -158,6 +158,7 @@ def watch(root: Path, rid: ReportId, engine: str = "auto",
         state.set(versi=1, keadaan="siap")
     try:
         with publish.work_dir(root / "build", "watch-") as folder:
+            charts.CACHE = folder / "grafik"  # each rebuild forks from here: charts are kept
             while True:
                 now = snapshot(root, rid)
                 if now != seen:
@@ -184,6 +185,7 @@ def watch(root: Path, rid: ReportId, engine: str = "auto",
         print("Pemantauan dihentikan.", file=out, flush=True)
         return 0
     finally:
+        charts.CACHE = None
         if build is not None:
             batch.stop([build])
         server.shutdown()

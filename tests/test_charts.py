@@ -80,3 +80,29 @@ def test_a_report_draws_each_chart_when_its_chapter_is_shown(sample, tmp_path):
     assert not (tmp_path / "figures").exists()
     laporan.section("anggaran")
     assert [p.name for p in (tmp_path / "figures").iterdir()] == ["serapan-program.png"]
+
+
+def test_with_a_cache_a_chart_of_unchanged_data_is_copied_not_drawn_again(sample, tmp_path,
+                                                                         monkeypatch):
+    """`lkj watch` keeps its charts: a rebuild after a narasi edit reads the same data again
+    and draws none of them again; a chart whose data changed is drawn anew. The copy is the
+    chart drawn afresh, byte for byte."""
+    drawn = []
+
+    def target_realisasi(indikator):
+        drawn.append(len(indikator))
+        return charts.target_realisasi(indikator)
+
+    monkeypatch.setattr(charts, "CACHE", tmp_path / "grafik")
+    first = charts.draw(tmp_path / "a" / "g.png", target_realisasi, sample.indikator)
+    read_again = lkj.load("candipuro", 2023, 2, "camat").indikator
+    again = charts.draw(tmp_path / "b" / "g.png", target_realisasi, read_again)
+    assert drawn == [len(sample.indikator)]
+    fewer = sample.indikator.iloc[:1]
+    changed = charts.draw(tmp_path / "c" / "g.png", target_realisasi, fewer)
+    assert drawn == [len(sample.indikator), 1]
+    assert changed.read_bytes() != first.read_bytes()
+    monkeypatch.setattr(charts, "CACHE", None)
+    afresh = charts.draw(tmp_path / "d" / "g.png", target_realisasi, sample.indikator)
+    assert first.read_bytes() == again.read_bytes() == afresh.read_bytes()
+    assert not list((tmp_path / "grafik").glob(".*"))  # no temporary file left
