@@ -75,7 +75,7 @@ help:
 	@echo "  make init KEC=candipuro TAHUN=2023 TW=3   siapkan folder masukan triwulan baru"
 	@echo "  make init KEC=35.09.01 TAHUN=2024 TW=1    kecamatan mana pun di Indonesia (kode/nama [KAB=…])"
 	@echo "  make all TW=2 [TAHUN=2023]       buat semua laporan satu triwulan (paralel)"
-	@echo "  make rekap TW=2 [TAHUN=2023]     rekap kabupaten (HTML, PDF)"
+	@echo "  make rekap TW=2 [TAHUN=2023] [KAB=contoh]   rekap kabupaten (HTML, PDF)"
 	@echo "  make portal                      tulis ulang reports/index.html"
 
 # The venv bootstraps itself: created when missing, reinstalled when pyproject/constraints change.
@@ -150,7 +150,7 @@ all: $(READY)
 
 rekap: $(READY)
 	@if [ -z "$(TW)" ]; then echo "Sebutkan triwulan, contoh: make rekap TAHUN=2023 TW=2" >&2; exit 2; fi
-	@$(LKJ) rekap --tw "$(TW)" --tahun "$(TAHUN)" --engine "$(ENGINE)" --formats "$(REKAP_FORMATS)"
+	@$(LKJ) rekap --tw "$(TW)" --tahun "$(TAHUN)" --engine "$(ENGINE)" --formats "$(REKAP_FORMATS)" $(if $(KAB),--kab "$(KAB)")
 
 portal: $(READY)
 	@$(LKJ) portal

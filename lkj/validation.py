@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -135,7 +136,8 @@ def _find(folder: Path, name: str) -> Path | None:
 
 
 def symlink_problem(path: Path, root: Path, label: str) -> Problem | None:
-    """A symbolic link on the way from data/raw down to ``path`` (the file included) is refused.
+    """A symbolic link on the way from data/raw down to ``path`` (the file included) is refused,
+    and so is a file with a second name (a hard link).
 
     Any link, not only one that leaves data/raw: a link can point anywhere (a narasi linked to
     /etc/passwd would be published in the report), and even one inside data/raw makes two
@@ -155,6 +157,16 @@ def symlink_problem(path: Path, root: Path, label: str) -> Problem | None:
                            "folder biasa; data/raw hanya menerima berkas biasa", None, None,
                            os.readlink(here), "salin berkas atau folder aslinya ke sini "
                            "(bukan tautannya), lihat docs/data.md bagian 1.3")
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None  # a missing file is reported where it is read
+    if stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
+        return Problem(label, f"berkas ini adalah tautan keras (hard link): isinya sama dengan "
+                       f"{st.st_nlink - 1} berkas lain, mungkin di luar data/raw; data/raw hanya "
+                       "menerima berkas biasa", None, None, None, "ganti dengan salinannya: salin "
+                       "berkasnya, hapus yang lama, beri salinannya nama yang lama (lihat "
+                       "docs/data.md bagian 1.3)")
     return None
 
 

@@ -294,6 +294,20 @@ def test_symlinks_below_data_raw_are_refused(tw2, project, tmp_path_factory, cas
         assert "folder narasi/" in found[0].message
 
 
+@pytest.mark.skipif(os.name != "posix", reason="hard links")
+@pytest.mark.parametrize("name", ["narasi/penutup.md", "anggaran.csv"])
+def test_a_file_below_data_raw_with_a_second_name_is_refused(tw2, project, tmp_path, name):
+    """A hard link shares its content with a file anywhere on the same disk, as a symlink does."""
+    elsewhere = tmp_path / "di-luar-proyek"
+    os.link(tw2 / name, elsewhere)
+    found = problems(project)
+    assert [p.file for p in found if "tautan keras (hard link)" in p.message] == [
+        p.file for p in found], found
+    assert any(name.split("/")[-1] in p.file for p in found), found
+    elsewhere.unlink()  # its only name again: accepted
+    load_inputs(project, resolve(project, "candipuro", 2))
+
+
 @pytest.mark.skipif(os.name != "posix", reason="symlinks")
 def test_make_init_does_not_copy_what_a_symlink_points_to(tw2, project, tmp_path_factory):
     """A linked narasi is refused in its own quarter; `make init` must not turn the link's

@@ -144,3 +144,16 @@ def test_a_folder_prepared_by_init_is_not_yet_entered_and_a_missing_one_not_yet_
     status = {row["nama"]: row["status"] for row in r.status_rows()}
     assert status["Candipuro"] == BELUM_DIINPUT
     assert status["Senduro"] == BELUM_MASUK
+
+
+def test_make_rekap_passes_kab_for_one_kabupaten_only():
+    import subprocess
+
+    def rekap_line(*extra: str) -> str:
+        out = subprocess.run(["make", "--no-print-directory", "-n", "rekap", "TW=2", "TAHUN=2023",
+                              *extra], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        return next(line for line in out.stdout.splitlines() if " rekap --tw " in line)
+
+    assert rekap_line("KAB=contoh").endswith('--kab "contoh"')
+    assert "--kab" not in rekap_line()  # every kabupaten with data

@@ -160,6 +160,20 @@ def test_every_table_and_figure_is_in_every_format(built):
         assert caption in docx_text, caption
 
 
+def test_the_daftar_tabel_lists_the_numbered_tables_and_only_those(built):
+    """Its entries all begin with their number: a table the chapter template leaves unnumbered
+    (Skala Nilai Peringkat Kinerja: tabel("skala", nomor=False)) is shown, but not listed."""
+    numbered = [c for c in _captions(built) if c.startswith("Tabel")]
+    with zipfile.ZipFile(built / f"{SLUG}.docx") as z:
+        docx_text = re.sub(r"<[^>]+>", " ", z.read("word/document.xml").decode("utf-8"))
+    for fmt, text in (("pdf", text_of_pdf(built / f"{SLUG}.pdf")),
+                      ("html", text_of_html(built / f"{SLUG}.html")), ("docx", docx_text)):
+        assert "Skala Nilai Peringkat Kinerja" in text, fmt
+        listed = text.split("Daftar Tabel", 1)[1].split("Daftar Gambar", 1)[0]
+        assert sorted(set(re.findall(r"Tabel \d+\.\d+", listed))) == numbered, fmt
+        assert "Skala Nilai" not in listed, fmt
+
+
 def test_pdf_has_lists_of_tables_and_figures(built):
     pdf_text = text_of_pdf(built / f"{SLUG}.pdf")
     for title in ("Daftar Isi", "Daftar Tabel", "Daftar Gambar"):

@@ -209,6 +209,11 @@ local function caption_id(t)
   return t
 end
 
+-- A caption numbered as lkj numbers them ("Tabel 2.1 …", "Gambar 3.1 …"). A table its chapter
+-- template leaves unnumbered (tabel(…, nomor=False)) is no entry of the Daftar Tabel, whose
+-- entries all begin with their number.
+local function numbered(text) return text:match("^%s*%a+%s+%d+%.%d+") ~= nil end
+
 -- One walk over tables and figures (block level: walks that visit every inline cost pandoc
 -- far more): the label each @tbl-x / @fig-x resolves to, and the captions in document order
 -- for the Daftar Tabel / Daftar Gambar of the HTML and DOCX outputs (typst builds its own with
@@ -231,7 +236,7 @@ local function collect_references(doc)
         '" w:name="' .. id .. '"/><w:bookmarkEnd w:id="' .. n .. '"/>'))
       el.caption.long = caption
     end
-    table.insert(list, { id = id, text = text })
+    if numbered(text) then table.insert(list, { id = id, text = text }) end
     return el
   end
   doc = doc:walk({
@@ -788,9 +793,12 @@ local function format_fixes(resource_dirs, text_width_cm)
   local filter = { Table = tidy_table }
   if IS_TYPST then
     filter.Table = function(t)
-      local tidied = tidy_table(t)
-      if tidied ~= nil then
-        typst_table_tail(tidied)
+      local tidied = tidy_table(t) or t
+      typst_table_tail(tidied)
+      -- typst's Daftar Tabel lists the figures of kind `table` (lkj.typ)
+      local caption = stringify(tidied.caption.long)
+      if caption ~= "" and not numbered(caption) then
+        tidied.attributes["typst:figure:kind"] = '"tabel-tanpa-nomor"'
       end
       return tidied
     end
