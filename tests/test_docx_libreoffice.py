@@ -46,11 +46,16 @@ def _soffice() -> str:
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory) -> dict[str, list[str]]:
+def reports(tmp_path_factory) -> Path:
+    _soffice()
+    root = copy_project(tmp_path_factory.mktemp("docx-lo"))
+    return build_reports(root, *(args for args, *_ in SAMPLES.values()))
+
+
+@pytest.fixture(scope="module")
+def pages(reports, tmp_path_factory) -> dict[str, list[str]]:
     """Each sample's DOCX as LibreOffice lays it out: the text of every page."""
     exe = _soffice()
-    root = copy_project(tmp_path_factory.mktemp("docx-lo"))
-    reports = build_reports(root, *(args for args, *_ in SAMPLES.values()))
     out = tmp_path_factory.mktemp("lo-pdf")
     profile = tmp_path_factory.mktemp("lo-profil")
     docx = [str(reports / f"{path}.docx") for _, path, *_ in SAMPLES.values()]
@@ -96,3 +101,16 @@ def test_figures_are_printed_whole_in_table_cells(pages, sample):
     text = "\n".join(pages[sample])
     for figure in SAMPLES[sample][2]:
         assert figure in text, figure
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_no_upper_case_word_is_broken_inside_a_table_cell(reports, pages, sample):
+    """Each column is at least as wide as its longest word, so the long upper-case program
+    names (PROGRAM PENYELENGGARAAN PEMERINTAHAN …) keep their words whole: no "PROGRA" / "M"
+    or "PENUNJ" / "ANG" on the lines of a narrow cell. The words are those of the same
+    report's HTML, where a browser never breaks one."""
+    html_text = (reports / f"{SAMPLES[sample][1]}.html").read_text(encoding="utf-8")
+    words = set(re.findall(r"\b[A-Z]{2,}\b", html_text))
+    printed = set(re.findall(r"\b[A-Z]{3,}\b", "\n".join(pages[sample])))
+    broken = {t for t in printed - words if any(w.startswith(t) or w.endswith(t) for w in words)}
+    assert not broken, sorted(broken)
