@@ -80,6 +80,7 @@ def footer(page: str) -> str:
 def test_the_lists_are_filled_with_page_numbers_when_the_file_is_opened(pages, sample):
     text = "\n".join(pages[sample])
     assert "Error: Reference source not found" not in text
+    assert re.search(r"KATA PENGANTAR\s*\.{5,}\s*i\n", text)   # Daftar Isi: front matter i, ii …
     assert re.search(r"BAB I PENDAHULUAN\s*\.{5,}\s*1\b", text)   # Daftar Isi
     assert re.search(r"BAB II [A-Z ]+\.{5,}\s*\d+", text)
     assert re.search(SAMPLES[sample][3] + r" [^\n]*\.{5,}\s*\d+", text)  # Daftar Tabel

@@ -534,9 +534,10 @@ local function docx_list(title, items, style)
     table.insert(xml, '<w:p><w:pPr><w:pStyle w:val="' .. (style or ("TOC" .. it.level)) .. '"/></w:pPr>' ..
       '<w:hyperlink w:anchor="' .. link .. '" w:history="1"><w:r>' .. bold ..
       '<w:t xml:space="preserve">' .. xml_escape(it.text) .. '</w:t></w:r><w:r><w:tab/></w:r>' ..
+      (it.page and '<w:r><w:t>' .. it.page .. '</w:t></w:r></w:hyperlink></w:p>' or
       '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGEREF ' ..
-      link .. ' \\h </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>' ..
-      '<w:r><w:t></w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:hyperlink></w:p>')
+      link .. ' \\h ' .. (it.roman and '\\* roman ' or '') .. '</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>' ..
+      '<w:r><w:t></w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:hyperlink></w:p>'))
     ::continue::
   end
   if #items == 0 then table.insert(xml, '<w:p><w:r><w:t>Tidak ada.</w:t></w:r></w:p>') end
@@ -560,7 +561,12 @@ local function toc_items(lists, depth)
         local content = pandoc.Inlines({ mark })
         content:extend(b.content)
         blocks[i] = pandoc.Header(b.level, content, b.attr)
-        table.insert(items, { id = name, text = stringify(b.content), level = b.level })
+        -- The front matter is numbered i, ii, …, but LibreOffice prints every PAGEREF in
+        -- arabic figures, ignoring "\* roman" (which Word follows). Its first heading opens
+        -- page i (lkj.lua places the front matter right after the cover): written as text.
+        local front = lists[1] == blocks and #lists > 1
+        table.insert(items, { id = name, text = stringify(b.content), level = b.level,
+                              roman = front, page = (front and #items == 0) and "i" or nil })
       end
     end
   end
