@@ -662,9 +662,12 @@ class Laporan:
             "terhadap capaian kinerja dari perjanjian ini dan mengambil tindakan yang diperlukan "
             "dalam rangka pemberian penghargaan dan sanksi.",
         ])
+        lap = self.meta["laporan"]
+        signed = _date(lap.get("tanggal_perjanjian"))  # else left for the hand, as on the form
         sign = self._side_by_side([self._block(["Pihak Kedua,"], second, kedua),
-                                   self._block([F.md(self.meta["laporan"]["tempat"]) + ", "
-                                                + "…" * 16, "Pihak Pertama,"], first)])
+                                   self._block([F.md(lap["tempat"]) + ", " + (
+                                       F.tanggal(signed) if signed else "…" * 16),
+                                       "Pihak Pertama,"], first)])
         return F.Markup(text + "\n\n" + sign + "\n" + self._t_lampiran_pk(bab) + "\n"
                         + self._t_lampiran_program(bab))
 

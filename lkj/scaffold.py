@@ -284,10 +284,12 @@ def plan(root: Path, rid: ReportId, region: wilayah.Kecamatan | None = None) -> 
         p, sheet = workbook.locate(prev.raw_dir(root), "laporan")
         if p is not None:
             lap_prev = {k: v for k, v in _table(p, sheet, "laporan")[1]}
+    # one Perjanjian Kinerja a year: its date carries over to the next quarter of the year
+    pk_date = (lap_prev.get("tanggal_perjanjian") or "") if prev and prev.tahun == rid.tahun else ""
     jabatan = lap_prev.get("nama_jabatan") or ("Camat" if rid.unit == "camat" else "")
     lap_rows = [["tahun", str(rid.tahun)], ["triwulan", str(rid.tw)], ["unit", rid.unit],
                 ["nama_jabatan", jabatan], ["tempat", lap_prev.get("tempat") or "Lumajang"],
-                ["tanggal", ""]]
+                ["tanggal", ""], ["tanggal_perjanjian", pk_date]]
     known_keys = {*KEY_VALUES["laporan"][0], *KEY_VALUES["laporan"][1]}
     lap_rows = [r for r in lap_rows if r[0] in known_keys]
     from lkj.formatting import tanggal

@@ -82,7 +82,8 @@ SPECS: dict[str, list[Col]] = {
 KEY_VALUES = {
     "profil": (("nama_kecamatan", "kabupaten"), ("provinsi", "kode_wilayah", "alamat", "logo",
                                                  "bagan_organisasi")),
-    "laporan": (("tahun", "triwulan", "nama_jabatan", "tempat", "tanggal"), ("unit", "susunan")),
+    "laporan": (("tahun", "triwulan", "nama_jabatan", "tempat", "tanggal"),
+                ("unit", "susunan", "tanggal_perjanjian")),
 }
 KEC_LEVEL = ("profil", "desa")
 REQUIRED = ("profil", "desa", "laporan", "pejabat", "perjanjian_kinerja", "anggaran")
@@ -651,6 +652,25 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
                            f"tulis tanggal antara {earliest:%d/%m/%Y} dan {latest:%d/%m/%Y}"))
     elif tgl is not None:
         lap["tanggal"] = tgl
+    # The Perjanjian Kinerja of the year: signed once the budget is set (from October of the
+    # year before) or when an official takes office, and before the report it is attached to.
+    try:
+        pk_tgl = parse_date(lap.get("tanggal_perjanjian"))
+    except ValueError:
+        pk_tgl = None
+        out.append(Problem(f("laporan"), "tanggal_perjanjian (tanggal penandatanganan perjanjian "
+                           "kinerja) bukan tanggal yang sah", lap_row("tanggal_perjanjian"),
+                           "nilai", lap.get("tanggal_perjanjian"),
+                           _HINTS["date"] + "; kosongkan bila belum diketahui"))
+    pk_latest = tgl if tgl is not None and earliest <= tgl <= latest else latest
+    if pk_tgl is not None and not dt.date(rid.tahun - 1, 10, 1) <= pk_tgl <= pk_latest:
+        out.append(Problem(f("laporan"), f"tanggal_perjanjian di luar rentang yang masuk akal "
+                           f"untuk perjanjian kinerja tahun {rid.tahun}",
+                           lap_row("tanggal_perjanjian"), "nilai", lap.get("tanggal_perjanjian"),
+                           f"tulis tanggal antara 01/10/{rid.tahun - 1} dan {pk_latest:%d/%m/%Y} "
+                           "(tidak sesudah tanggal laporan ini)"))
+    elif pk_tgl is not None:
+        lap["tanggal_perjanjian"] = pk_tgl
     lap["tahun"], lap["triwulan"] = rid.tahun, rid.tw
     susunan = str(lap.get("susunan") or "").strip().lower()
     if susunan and susunan not in SUSUNAN:

@@ -163,7 +163,7 @@ def _key_value_validation(ws, rows: list[list[str]], DataValidation) -> None:
             dv = DataValidation(type="whole", operator="between", formula1="2000",
                                 formula2="2100", showErrorMessage=True,
                                 error="Tulis tahun empat angka, mis. 2023")
-        elif key == "tanggal":
+        elif key in ("tanggal", "tanggal_perjanjian"):
             dv = DataValidation(type="date", operator="greaterThan", formula1="36526",
                                 allow_blank=True, showErrorMessage=True,
                                 error="Tulis tanggal, mis. 23/08/2023")

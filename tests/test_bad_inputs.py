@@ -157,6 +157,15 @@ CASES = [
          f"{F}dokumen_desa.csv, baris 4, kolom 'tanggal'", "di luar rentang yang masuk akal"),
     Case("signing date out of range", edit("laporan.csv", "2023-08-23", "1999-08-23"),
          f"{F}laporan.csv, baris 7, kolom 'nilai'", "di luar rentang"),
+    Case("Perjanjian Kinerja date that is no date", edit(
+        "laporan.csv", "tanggal;2023-08-23", "tanggal;2023-08-23\ntanggal_perjanjian;31/02/2023"),
+         f"{F}laporan.csv, baris 8, kolom 'nilai'", "tanggal_perjanjian (tanggal penandatanganan "
+         "perjanjian kinerja) bukan tanggal yang sah", "31/02/2023"),
+    Case("Perjanjian Kinerja signed after the report", edit(
+        "laporan.csv", "tanggal;2023-08-23", "tanggal;2023-08-23\ntanggal_perjanjian;2023-09-01"),
+         f"{F}laporan.csv, baris 8, kolom 'nilai'",
+         "tulis tanggal antara 01/10/2022 dan 23/08/2023 (tidak sesudah tanggal laporan ini)",
+         "2023-09-01"),
     Case("numerator above denominator", edit("realisasi.csv", "IK-01;;51", "IK-01;60;51"),
          f"{F}realisasi.csv, baris 2, kolom 'pembilang'", "pembilang lebih besar dari penyebut"),
     Case("numerator disagrees with the activity list", edit("realisasi.csv", "IK-01;;51",

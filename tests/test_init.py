@@ -65,6 +65,14 @@ def test_init_tw3_carries_the_plan_of_tw2_without_touching_tw2(root):
     assert "realisasi.csv: isi angka kumulatif s.d. TW3 untuk IK-01" in result.stdout
 
 
+def test_the_perjanjian_kinerja_date_carries_over_within_the_year(root):
+    laporan = root / TW2 / "laporan.csv"
+    laporan.write_text(laporan.read_text(encoding="utf-8") + "tanggal_perjanjian;2023-01-02\n",
+                       encoding="utf-8")
+    scaffold.init(root, "candipuro", 2023, 3)
+    assert "tanggal_perjanjian;2023-01-02\n" in (root / TW3 / "laporan.csv").read_text(encoding="utf-8")
+
+
 def test_tw3_is_valid_once_the_listed_items_are_filled(root):
     scaffold.init(root, "candipuro", 2023, 3)
     rid = ReportId("candipuro", 2023, 3)
