@@ -669,8 +669,7 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
                            lap_row("tanggal_perjanjian"), "nilai", lap.get("tanggal_perjanjian"),
                            f"tulis tanggal antara 01/10/{rid.tahun - 1} dan {pk_latest:%d/%m/%Y} "
                            "(tidak sesudah tanggal laporan ini)"))
-    elif pk_tgl is not None:
-        lap["tanggal_perjanjian"] = pk_tgl
+    lap["tanggal_perjanjian"] = pk_tgl  # None when blank ("", "-"): the form's dots
     lap["tahun"], lap["triwulan"] = rid.tahun, rid.tw
     susunan = str(lap.get("susunan") or "").strip().lower()
     if susunan and susunan not in SUSUNAN:
