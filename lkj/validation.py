@@ -669,7 +669,12 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
                            lap_row("tanggal_perjanjian"), "nilai", lap.get("tanggal_perjanjian"),
                            f"tulis tanggal antara 01/10/{rid.tahun - 1} dan {pk_latest:%d/%m/%Y} "
                            "(tidak sesudah tanggal laporan ini)"))
-    lap["tanggal_perjanjian"] = pk_tgl  # None when blank ("", "-"): the form's dots
+    # Blank ("", "-"): the form's dots; the key is dropped so that ringkasan.json of data
+    # without it stays as it was.
+    if pk_tgl is None:
+        lap.pop("tanggal_perjanjian", None)
+    else:
+        lap["tanggal_perjanjian"] = pk_tgl
     lap["tahun"], lap["triwulan"] = rid.tahun, rid.tw
     susunan = str(lap.get("susunan") or "").strip().lower()
     if susunan and susunan not in SUSUNAN:

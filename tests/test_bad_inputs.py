@@ -166,6 +166,10 @@ CASES = [
          f"{F}laporan.csv, baris 8, kolom 'nilai'",
          "tulis tanggal antara 01/10/2022 dan 23/08/2023 (tidak sesudah tanggal laporan ini)",
          "2023-09-01"),
+    Case("Perjanjian Kinerja signed before October of the year before", edit(
+        "laporan.csv", "tanggal;2023-08-23", "tanggal;2023-08-23\ntanggal_perjanjian;30/09/2022"),
+         f"{F}laporan.csv, baris 8, kolom 'nilai'", "tanggal_perjanjian di luar rentang yang masuk "
+         "akal untuk perjanjian kinerja tahun 2023", "30/09/2022"),
     Case("numerator above denominator", edit("realisasi.csv", "IK-01;;51", "IK-01;60;51"),
          f"{F}realisasi.csv, baris 2, kolom 'pembilang'", "pembilang lebih besar dari penyebut"),
     Case("numerator disagrees with the activity list", edit("realisasi.csv", "IK-01;;51",

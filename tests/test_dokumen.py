@@ -90,6 +90,15 @@ def test_the_perjanjian_kinerja_is_dated_when_laporan_csv_gives_its_date(project
     assert signatures(text(project, part="lampiran"))[1][0] == "Lumajang, 2 Januari 2023"
 
 
+def test_without_a_perjanjian_kinerja_date_the_processed_data_stays_as_it_was(project):
+    laporan = CANDIPURO.raw_dir(project) / "laporan.csv"
+    laporan.write_text(laporan.read_text(encoding="utf-8") + "tanggal_perjanjian;-\n",
+                       encoding="utf-8")
+    pipeline.process(project, CANDIPURO)
+    ringkasan = (CANDIPURO.processed_dir(project) / "ringkasan.json").read_text(encoding="utf-8")
+    assert "tanggal_perjanjian" not in ringkasan
+
+
 def test_the_perjanjian_kinerja_is_the_form_both_parties_sign(project):
     part = text(project, KASI, "lampiran")
     assert "## Perjanjian Kinerja Kasi Pemberdayaan Masyarakat Kecamatan Candipuro Tahun 2024" in part
