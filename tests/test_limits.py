@@ -429,7 +429,10 @@ def test_pandoc_runs_with_a_memory_limit(tmp_path, monkeypatch):
         render.embedded._pandoc_rts.cache_clear()
 
 
-SLOW_TYPST = "#let n = 0\n#for i in range(50000000) { n = n + 1 }\n#n\n"
+# 10⁸ steps in ≈40 MB: range() builds an array, so one range(5·10⁷) would reach the memory
+# limit before the time limit on a fast machine (CI did).
+SLOW_TYPST = ("#let n = 0\n"
+              "#for i in range(10000) { for j in range(10000) { n = n + 1 } }\n#n\n")
 
 
 def test_typst_runs_with_a_time_limit(tmp_path):
