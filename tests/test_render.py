@@ -373,6 +373,9 @@ def test_toc_marker_puts_front_matter_before_daftar_isi(tmp_path):
     html = out["html"].read_text(encoding="utf-8")
     assert html.index("Puji syukur") < html.index('id="TOC"') < html.index("Capaian Kinerja</h2>")
     assert 'class="toc"' not in html
+    toc = html[html.index('id="TOC"'):html.index("</nav>")]  # lists Kata Pengantar, as the PDF's
+    assert re.search(r'<a href="#(kata-pengantar)">KATA PENGANTAR</a>', toc)
+    assert 'id="kata-pengantar"' in html and toc.index("KATA PENGANTAR") < toc.index("BAB I")
     xml = _docx_xml(out["docx"])
     assert xml.index("Puji syukur") < xml.index("Daftar Isi") < xml.index("BAB I PENDAHULUAN")
 

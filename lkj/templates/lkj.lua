@@ -941,6 +941,17 @@ function Pandoc(doc)
     -- Our templates place cover and front matter before the table of contents.
     if rendered_cover then meta["lkj-cover"] = pandoc.MetaBlocks(rendered_cover) end
     if rendered_front then meta["lkj-front"] = pandoc.MetaBlocks(rendered_front) end
+    if IS_HTML and rendered_front then
+      -- pandoc's table of contents sees only the body: the front matter's headings (Kata
+      -- Pengantar …) are listed first by hand, as the PDF's Daftar Isi lists them.
+      local entries = {}
+      for _, b in ipairs(rendered_front) do
+        if b.t == "Header" and b.level == 1 and b.identifier ~= "" and not has_class(b, "unlisted") then
+          table.insert(entries, { pandoc.Plain({ pandoc.Link(b.content, "#" .. b.identifier) }) })
+        end
+      end
+      if #entries > 0 then meta["lkj-toc-front"] = pandoc.MetaBlocks({ pandoc.BulletList(entries) }) end
+    end
     if IS_HTML and meta_bool(meta, "lkj-daftar", false) then
       meta["lkj-daftar-html"] = pandoc.MetaBlocks({
         caption_list("Daftar Tabel", caption_tables),
