@@ -44,11 +44,13 @@ def _number_format(places: int) -> tuple[NumberPattern, Locale]:
 
 
 def number(value: Number | None, places: int = 2) -> str:
-    """54.9019… → "54,90"; 2752150911 → "2.752.150.911" with places=0."""
+    """54.9019… → "54,90"; 2752150911 → "2.752.150.911" with places=0; −11,68 with a minus
+    sign (U+2212), as typst prints babel's hyphen-minus in the PDF: the same in every format."""
     if value is None:
         return "–"
     pattern, locale = _number_format(places)
-    return pattern.apply(to_decimal(value, places), locale, decimal_quantization=False)
+    text = pattern.apply(to_decimal(value, places), locale, decimal_quantization=False)
+    return "−" + text[1:] if text.startswith("-") else text
 
 
 def percent(value: Number | None, places: int = 2) -> str:

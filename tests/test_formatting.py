@@ -53,6 +53,8 @@ def test_formats():
     assert F.percent(Decimal("0.125"), 2) == "0,13%"
     assert F.tanggal(dt.date(2023, 8, 23)) == "23 Agustus 2023"
     assert F.triwulan(2) == "Triwulan II"
+    # a minus sign, not a hyphen, in every format (typst alone made the PDF's one)
+    assert F.number(Decimal("-11.675")) == "−11,68" and F.percent(-5) == "−5,00%"
 
 
 @given(st.fractions(min_value=-10**6, max_value=10**6))
