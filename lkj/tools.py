@@ -3,9 +3,10 @@
 Each program runs in a process group of its own with a time limit; when it has to be stopped
 (time limit, Ctrl+C, an error in lkj) the whole group is killed. On Linux a program is also told
 to die with lkj (``PR_SET_PDEATHSIG``), so even an lkj ended by SIGKILL or the out-of-memory killer
-leaves no pandoc or typst running. The memory limits are the programs' own where they have one
-(pandoc: its runtime's ``-M``); typst compiles in a child Python under an address-space limit,
-writing the PDF itself: a runaway document then ends that child, not lkj.
+leaves no pandoc, typst or Quarto (nor what Quarto started) running. The memory limits are the
+programs' own where they have one (pandoc: its runtime's ``-M``); typst compiles in a child
+Python under an address-space limit, writing the PDF itself: a runaway document then ends that
+child, not lkj.
 
 ``python -m lkj.tools '<json>'`` is that typst child.
 """
@@ -37,17 +38,21 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-# What die_with_parent does, for a program that is not Python: a bare Python (-I -S: no site,
-# ≈20 ms) sets it and becomes the program (execvp keeps the pid, the group and the setting).
-_EXEC = """import ctypes, os, sys
-ctypes.CDLL(None).prctl(1, 9)
+# What die_with_parent does, for a program that is not Python and for all it starts (Quarto
+# runs deno, pandoc, typst): a bare Python (-I -S: no site, ≈20 ms) leads the program's process
+# group and waits for it; told SIGTERM when lkj's thread ends, it kills the whole group.
+_EXEC = """import ctypes, os, signal, sys
+signal.signal(signal.SIGTERM, lambda *_: os.killpg(0, signal.SIGKILL))
+ctypes.CDLL(None).prctl(1, signal.SIGTERM)
 if os.getppid() != int(sys.argv[1]):
     os._exit(1)
 try:
-    os.execvp(sys.argv[2], sys.argv[2:])
+    pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
 except OSError as exc:
     sys.stderr.write(f"{sys.argv[2]}: {exc}\\n")
     os._exit(127)
+code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+os._exit(code if code >= 0 else 128 - code)
 """
 
 

@@ -529,6 +529,21 @@ def test_a_killed_lkj_leaves_no_program_running(tmp_path):
     """, "sleep 60", tmp_path)
 
 
+def test_a_program_s_exit_code_reaches_lkj():
+    assert tools.run(["sh", "-c", "exit 3"], "uji", ".", 10, check=False).returncode == 3
+    assert tools.run(["sh", "-c", "kill -9 $$"], "uji", ".", 10, check=False).returncode in (
+        137, -9)  # killed by SIGKILL, as a shell reports it
+
+
+@linux_only
+def test_a_killed_lkj_leaves_nothing_its_program_started_running(tmp_path):
+    # as Quarto starts deno, and deno pandoc and typst
+    _kill_and_check("""
+        from lkj import tools
+        tools.run(["sh", "-c", "sleep 61 & sleep 60; wait"], "uji", ".", 120)
+    """, "sleep 60", tmp_path)
+
+
 @linux_only
 def test_a_killed_lkj_leaves_no_pandoc_running(tmp_path):
     from test_render import make_notebook
