@@ -100,6 +100,11 @@ def bilangan(n: int) -> str:
     return f"{words} ({int(n)})" if len(words.split()) <= 2 else str(int(n))
 
 
+def daftar(items: list[str]) -> str:
+    """["a", "b", "c"] → "a, b dan c"."""
+    return " dan ".join(filter(None, [", ".join(items[:-1]), *items[-1:]]))
+
+
 def roman(n: int) -> str:
     return _ROMAN[n]
 

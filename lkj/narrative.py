@@ -27,7 +27,7 @@ T = {
     "capaian": (
         "Realisasi indikator *{{ indikator|md }}* sampai dengan {{ periode }} sebesar "
         "{{ realisasi }} dari target {{ target }} ({{ dasar }}), sehingga capaian kinerjanya "
-        "{{ capaian|percent }} terhadap {{ dasar }} dengan kategori **{{ kategori }}**. "
+        "{{ capaian|percent }} dengan kategori **{{ kategori }}**. "
         "{% if capaian_tahunan is not none %}Terhadap target tahunan {{ target_tahunan }}, "
         "capaiannya {{ capaian_tahunan|percent }}. {% endif %}"
         "{% if tercapai %}Target indikator ini telah tercapai"
@@ -41,7 +41,8 @@ T = {
         "Realisasi diperoleh dari {{ pembilang }} {{ label_pembilang|md }} dibagi "
         "{{ penyebut }} {{ label_penyebut|md }}, dikalikan 100%, yaitu {{ realisasi }}."),
     "banding_tahun_lalu": (
-        "Dibandingkan dengan realisasi tahun {{ tahun_lalu }} sebesar {{ realisasi_lalu }}, "
+        "Untuk indikator *{{ indikator|md }}*, dibandingkan dengan realisasi tahun "
+        "{{ tahun_lalu }} sebesar {{ realisasi_lalu }}, "
         "realisasi sampai dengan {{ periode }} ({{ realisasi }}) "
         "{% if selisih == 0 %}sama besarnya{% else %}{{ arah }} {{ selisih_teks }}{% endif %}"
         "{% if akumulasi %}. Realisasi tahun ini masih kumulatif sampai dengan {{ triwulan }}, "
@@ -61,8 +62,10 @@ T = {
         "{% if total %}, seluruhnya {{ total }} orang{% endif %}, yang masing-masing telah memiliki "
         "tugas dan fungsi."),
     "program": (
-        "Pada tahun {{ tahun }} terdapat {{ n|bilangan }} program yang menunjang pencapaian indikator "
-        "kinerja, yaitu:"),
+        "{% if lain %}Dari {{ semua|bilangan }} program tahun {{ tahun }}, {{ n|bilangan }} program "
+        "menunjang pencapaian indikator kinerja (program {{ lain }} tidak dikaitkan dengan "
+        "indikator mana pun), yaitu:{% else %}Pada tahun {{ tahun }} terdapat {{ n|bilangan }} "
+        "program yang menunjang pencapaian indikator kinerja, yaitu:{% endif %}"),
     "kesimpulan": (
         "Dari {{ n|bilangan }} indikator kinerja pada {{ periode }}, "
         "{% if tercapai == n %}seluruhnya telah mencapai target"
@@ -115,8 +118,8 @@ T = {
         "{% if semua %}Capaian dinilai terhadap target {{ triwulan }} dari rencana aksi; capaian "
         "terhadap target tahunan dicantumkan di sampingnya."
         "{% elif tidak_ada %}Target {{ triwulan }} belum ditetapkan, sehingga capaian dinilai "
-        "terhadap target tahunan {{ tahun }}; realisasi triwulan bersifat kumulatif dan baru "
-        "dapat dibandingkan penuh dengan target tahunan pada akhir tahun."
+        "terhadap target tahunan {{ tahun }}, yang baru dapat dibandingkan penuh pada akhir "
+        "tahun."
         "{% else %}Capaian indikator {{ dengan }} dinilai terhadap target {{ triwulan }}; "
         "indikator {{ tanpa }} belum memiliki target {{ triwulan }}, sehingga dinilai terhadap "
         "target tahunan {{ tahun }}.{% endif %}"),
@@ -223,7 +226,7 @@ def banding_sentence(row, lalu, tahun: int, tw: int) -> str:
     against a whole year; at Triwulan IV the verdict follows the indicator's polarity."""
     diff, selisih = _difference(row.realisasi, lalu.realisasi, row.satuan)
     membaik = (diff > 0) == (row.polaritas == kinerja.NAIK)
-    return render("banding_tahun_lalu", tahun_lalu=lalu.tahun,
+    return render("banding_tahun_lalu", indikator=row.indikator, tahun_lalu=lalu.tahun,
                   realisasi_lalu=F.value_with_unit(lalu.realisasi, row.satuan),
                   periode=periode(tahun, tw), realisasi=F.value_with_unit(row.realisasi, row.satuan),
                   selisih=diff, arah="lebih tinggi" if diff > 0 else "lebih rendah",

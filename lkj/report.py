@@ -360,6 +360,10 @@ class Laporan:
         prog = A.programs(self.r.anggaran)
         linked = ind[ind["kode_anggaran"].map(bool)] if "kode_anggaran" in ind else ind.iloc[0:0]
         no = dict(zip(ind["indikator_id"], ind["no"]))  # sentences use the tables' numbering
+        # A program none of whose budget is linked to an indicator does not support one.
+        lain = {p["kode"] for p in tot["program_tanpa_indikator"] if len(linked)
+                and p["pagu"] == int(prog.loc[prog["kode"] == p["kode"], "pagu"].sum())}
+        menunjang = prog[~prog["kode"].isin(lain)]
         return {
             "laporan": laporan,
             "narasi": {k: self._narasi(k) for k in self.r.narasi},
@@ -374,7 +378,7 @@ class Laporan:
                        for k in ("nama", "batas_waktu", "dasar", "hari_kerja", "susunan_bab")},
             # names as the data writes them (no title case: acronyms and spelling stay)
             "daftar_program": F.Markup("\n".join(f"{i}. {F.md(p.uraian)}"
-                                                 for i, p in enumerate(prog.itertuples(), 1))),
+                                                 for i, p in enumerate(menunjang.itertuples(), 1))),
             "penghambat": self._hindering(),
             "tanggapan": self._tanggapan(),
             "jejak": self._audit(),
@@ -411,7 +415,9 @@ class Laporan:
                 "anggaran": anggaran_kalimat,
                 "efisiensi": [N.efisiensi_sentence(r) for r in linked.itertuples()
                               if r.selisih_efisiensi is not None],
-                "program": N.render("program", tahun=self.tahun, n=len(prog)),
+                "rincian_anggaran": self._rollup_sentence(),
+                "program": N.render("program", tahun=self.tahun, n=len(menunjang), semua=len(prog),
+                                    lain=F.daftar(sorted(lain))),
                 "kesimpulan": N.render("kesimpulan", n=int(tot["jumlah_indikator"]),
                                        tercapai=int(tot["jumlah_tercapai"]), periode=self.periode,
                                        rata=tot["capaian_rata_rata"],
@@ -492,12 +498,20 @@ class Laporan:
                                     semua=len(leaves), jenis=jenis, ambang=ambang,
                                     nol=sum(1 for r in low if not r.realisasi))}
 
+    def _rollup_sentence(self) -> str:
+        """Which rows of the budget table are sums of the rows below them (none: no sentence)."""
+        present = [lv for lv in A.LEVEL_LABEL if (self.r.anggaran["level"] == lv).any()]
+        if len(present) < 2:
+            return ""
+        return (f"Angka {' dan '.join(A.LEVEL_LABEL[lv].lower() for lv in present[-2::-1])} "
+                f"adalah jumlah {A.LEVEL_LABEL[present[-1]].lower()} di bawahnya.")
+
     def _pegawai_sentence(self) -> str:
         peg = self.r.pegawai
         if not len(peg):
             return ""
-        rincian = F.Markup(" dan ".join(f"{int(p.jumlah)} pegawai {F.md(p.status)}"
-                                        for p in peg.itertuples()))
+        rincian = F.Markup(F.daftar([f"{int(p.jumlah)} pegawai {F.md(p.status)}"
+                                     for p in peg.itertuples()]))
         return N.render("pegawai", unit=self.unit_nama, rincian=rincian,
                         total=int(sum(int(j) for j in peg["jumlah"])) if len(peg) > 1 else 0)
 

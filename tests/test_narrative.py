@@ -22,7 +22,7 @@ def indicator(realisasi, target, polaritas=kinerja.NAIK, satuan="%"):
     (Decimal(55), "Rendah"), (Decimal(30), "Sangat Rendah")])
 def test_sentence_states_category_and_that_target_is_not_met(realisasi, kategori):
     text = narrative.capaian_sentence(indicator(realisasi, Decimal(100)), 2023, 2)
-    assert f"**{kategori}**" in text and "terhadap target tahunan 2023" in text
+    assert f"**{kategori}**" in text and "(target tahunan 2023)" in text
     assert "masih diperlukan tambahan" in text and "telah tercapai" not in text
 
 

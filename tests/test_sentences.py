@@ -172,3 +172,35 @@ def test_every_sentence_pattern_is_listed_for_the_language_review():
     from lkj.narrative import T
     listed = (Path(__file__).resolve().parents[1] / "docs/kalimat.md").read_text(encoding="utf-8")
     assert [k for k in T if f"| `{k}` |" not in listed] == []
+
+
+def test_the_programs_listed_as_supporting_the_indicators_are_those_linked_to_one(printed):
+    candipuro, senduro = printed[0], printed[1]
+    lead = re.search(r"Dari (\S+) \((\d+)\) program tahun 2023, (\S+) \((\d+)\) program menunjang "
+                     r"pencapaian indikator kinerja \(program ([^)]+) tidak dikaitkan", candipuro)
+    assert lead and lead[5] == "7.01.01"  # the only program with no kode_anggaran linking it
+    listed = re.findall(r"(?:^|\s)\d+\. ", candipuro[lead.end():].split("\n")[1])
+    assert len(listed) == int(lead[4]) == int(lead[2]) - 1
+    assert "(program 7.01.01 dan 7.01.05 tidak dikaitkan" in senduro
+
+
+def test_each_comparison_with_last_year_names_its_indicator(printed):
+    for text in printed:
+        for m in re.finditer(r"dibandingkan dengan realisasi tahun \d{4}", text, re.I):
+            assert text[max(0, m.start() - 400):m.start()].rfind("Untuk indikator") != -1, m[0]
+            assert not m[0].startswith("D")  # never a sentence of its own, unnamed
+
+
+def test_the_budget_table_says_which_rows_are_sums_only_where_there_are_any(printed):
+    candipuro, senduro, kasi = printed[:3]
+    assert "Angka kegiatan dan program adalah jumlah sub kegiatan di bawahnya." in candipuro
+    assert "Angka program adalah jumlah kegiatan di bawahnya." in kasi
+    assert "adalah jumlah" not in senduro  # its budget lists programs only
+
+
+def test_no_sentence_says_the_same_thing_twice(printed):
+    for text in printed:
+        for sentence in re.split(r"(?<=\.) ", text):
+            assert sentence.count("bersifat kumulatif") <= 1 and \
+                len(re.findall(r"target tahunan \d{4}", sentence)) <= 1, sentence
+        assert text.count("bersifat kumulatif") <= 1
