@@ -601,7 +601,8 @@ class Laporan:
             lines = [*lines, F.md(self._jabatan(p)), f"**{F.md(p.nama)}**",
                      F.md(getattr(p, "pangkat", "") or ""), f"NIP. {F.md(p.nip)}" if p.nip else ""]
         else:  # a name to be written by hand under the signature
-            lines = [*lines, F.md(jabatan), "**(" + "…" * 20 + ")**"]
+            # 14 em: the bracket fits half the text width (20 ran past the margin)
+            lines = [*lines, F.md(jabatan), "**(" + "…" * 14 + ")**"]
         return "::: {.signature}\n" + "\n\n".join(x for x in lines if x) + "\n:::\n"
 
     def _place_date(self) -> str:
@@ -646,7 +647,7 @@ class Laporan:
         atasan = self._atasan()
         jabatan = ("" if atasan is not None else
                    f"BUPATI {self.kab.upper()}" if self.meta["unit"] == "camat" else "")
-        when = "…" * 12 + ", " + "…" * 16  # place and date, by hand
+        when = "…" * 7 + ", " + "…" * 10  # place and date, by hand: one line of the column
         sign = self._block([when, "Atasan Langsung,"], atasan, jabatan)
         return F.Markup(":::: {.keep}\n" + tg["daftar"] + "\n\n" + (notes + "\n\n" if notes else "")
                         + sign + "::::\n")
@@ -680,7 +681,7 @@ class Laporan:
         signed = _date(lap.get("tanggal_perjanjian"))  # else left for the hand, as on the form
         sign = self._side_by_side([self._block(["Pihak Kedua,"], second, kedua),
                                    self._block([F.md(lap["tempat"]) + ", " + (
-                                       F.tanggal(signed) if signed else "…" * 16),
+                                       F.tanggal(signed) if signed else "…" * 10),
                                        "Pihak Pertama,"], first)])
         return F.Markup(text + "\n\n" + sign + "\n" + self._t_lampiran_pk(bab) + "\n"
                         + self._t_lampiran_program(bab))

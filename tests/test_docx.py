@@ -313,3 +313,13 @@ def test_libreoffice_prints_roman_front_matter_and_arabic_from_bab_i(docx, tmp_p
     # the 60-row budget table spans pages: its header row is printed on each of them
     spanning = [t for t in texts if "7.01.01.2.01.00" in t]
     assert len(spanning) >= 2 and all("Pagu (Rp)" in t for t in spanning)
+
+
+def test_blocks_marked_by_lkj_lua_keep_each_paragraph_with_the_next_nested_ones_too():
+    from lkj.render.docx import _keep_together
+    xml = ("<w:p>a</w:p><!--lkj-keep--><w:p><w:pPr><w:pStyle w:val=\"X\"/></w:pPr>b</w:p>"
+           "<!--lkj-keep--><w:p>c</w:p><!--/lkj-keep--><w:p>d</w:p><!--/lkj-keep--><w:p>e</w:p>")
+    out = _keep_together(xml)
+    assert "lkj-keep" not in out
+    assert out == ("<w:p>a</w:p><w:p><w:pPr><w:pStyle w:val=\"X\"/><w:keepNext/></w:pPr>b</w:p>"
+                   "<w:p><w:pPr><w:keepNext/></w:pPr>c</w:p><w:p>d</w:p><w:p>e</w:p>")

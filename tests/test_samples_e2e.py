@@ -91,3 +91,44 @@ def test_kasi_report_is_signed_by_the_kasi_and_known_by_the_camat(reports):
 def test_senduro_capaian_is_never_target_over_realisasi(reports):
     text = texts(reports, SAMPLES["senduro"][1])["html"]
     assert "170" not in re.findall(r"\b\d+(?=,\d\d%)", text)  # seed 002 printed 170%
+
+
+def _pages(pdf: Path) -> list[str]:
+    from pypdf import PdfReader
+    return [" ".join((p.extract_text() or "").split()) for p in PdfReader(pdf).pages]
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_the_tanggapan_heading_is_on_the_page_of_its_checklist_and_signature(reports, sample):
+    _, stem, _ = SAMPLES[sample]
+    pages = [p for p in _pages(reports / f"{stem}.pdf") if "Daftar Isi" not in p]
+    heading = [p for p in pages if "Tanggapan Atasan Langsung Diisi oleh" in p]
+    assert len(heading) == 1 and "Lain-lain" in heading[0] and "Atasan Langsung," in heading[0]
+
+
+def test_side_by_side_signatures_put_their_names_on_one_baseline(reports):
+    from pypdf import PdfReader
+    _, stem, _ = SAMPLES["kasi"]
+    pairs = 0
+    for page in PdfReader(reports / f"{stem}.pdf").pages:
+        ys = {}
+        def seen(text, cm, tm, *_):
+            for name in ("AKHMAD KHARIRI", "ARIF SUWARKO"):
+                if text.startswith(name):
+                    ys.setdefault(name, []).append(round(cm[5] + tm[5]))
+        page.extract_text(visitor_text=seen)
+        if len(ys) == 2 and "Mengetahui" in (page.extract_text() or ""):
+            pairs += 1
+            assert ys["AKHMAD KHARIRI"][-1] == ys["ARIF SUWARKO"][-1], ys
+    assert pairs >= 1  # the approval under Bab III
+
+
+def test_the_docx_keeps_the_tanggapan_together_and_never_splits_a_row(reports):
+    _, stem, _ = SAMPLES["kasi"]
+    with zipfile.ZipFile(reports / f"{stem}.docx") as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    block = xml[xml.index("Diisi oleh atasan langsung"):xml.index("Atasan Langsung,")]
+    paragraphs = block.split("<w:p>")[1:]
+    assert paragraphs and all("<w:keepNext/>" in p for p in paragraphs)
+    rows = re.findall(r"<w:tr>.*?</w:tr>", xml, re.S)
+    assert rows and all("<w:cantSplit/>" in r for r in rows)

@@ -166,13 +166,49 @@ def _fit_tables(xml: str, width: int) -> str:
                 body = re.sub(r"<w:tcPr\s*/>", f"<w:tcPr>{props}</w:tcPr>", body, count=1)
                 body = re.sub(r"<w:tcPr>(?!<w:tcW)", f"<w:tcPr>{props}", body, count=1)
                 return f"<w:tc>{body}</w:tc>"
-            return _CELL.sub(cell, row.group(0))
+            return _cant_split(_CELL.sub(cell, row.group(0)))
         return _ROW.sub(row_widths, table)
     return _TABLE.sub(fit, xml)
 
 
+def _cant_split(row: str) -> str:
+    """A table row is never split over two pages (a verdict printed "Sangat" | "Tinggi" was)."""
+    if "<w:trPr>" in row:
+        return row.replace("<w:trPr>", "<w:trPr><w:cantSplit/>", 1)
+    return row.replace("<w:tr>", "<w:tr><w:trPr><w:cantSplit/></w:trPr>", 1)
+
+
+_KEEP_MARK = re.compile(r"<!--(/?)lkj-keep-->")  # written by lkj.lua around blocks kept whole
+
+
+def _keep_together(xml: str) -> str:
+    """Between lkj.lua's marks (nested ones included), every paragraph but the last keeps with
+    the next, and no row splits: Word and LibreOffice move the block to the next page whole."""
+    parts = _KEEP_MARK.split(xml)
+    out, region, depth = [parts[0]], [], 0
+    for slash, text in zip(parts[1::2], parts[2::2]):
+        depth = max(depth - 1 if slash else depth + 1, 0)
+        if depth:
+            region.append(text)
+        else:
+            out += [_keep_next("".join(region)), text]
+            region = []
+    return "".join(out + region)
+
+
+def _keep_next(xml: str) -> str:
+    starts = [m.end() for m in re.finditer(r"<w:p>", xml)][:-1]
+    for at in reversed(starts):
+        ppr = re.match(r"<w:pPr>(<w:pStyle [^>]*/>)?", xml[at:])
+        if ppr is None:
+            xml = xml[:at] + "<w:pPr><w:keepNext/></w:pPr>" + xml[at:]
+        elif "<w:keepNext/>" not in xml[at:xml.find("</w:pPr>", at)]:
+            xml = xml[:at + ppr.end()] + "<w:keepNext/>" + xml[at + ppr.end():]
+    return _ROW.sub(lambda m: _cant_split(m.group(0)), xml)
+
+
 def _patch_document(xml: str, page: dict) -> str:
-    xml = _fit_tables(xml, round(_text_width_cm(page) * 1440 / 2.54))
+    xml = _keep_together(_fit_tables(xml, round(_text_width_cm(page) * 1440 / 2.54)))
     m = page["margin"]
     pgsz = f'<w:pgSz w:w="{_twips(page["width"])}" w:h="{_twips(page["height"])}"/>'
     pgmar = (

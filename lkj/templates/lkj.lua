@@ -368,9 +368,13 @@ end
 
 -- Build the signature content in the target format.
 -- grouped: true inside .signatures (the block takes the whole grid cell).
-local function render_signature(div, grouped)
+-- pad: blank lines before the name, so that side-by-side names share one baseline.
+local function render_signature(div, grouped, pad)
   local lines = signature_lines(div.content)
   local space_at = spacer_index(lines)
+  for _ = 1, (space_at and pad or 0) do
+    table.insert(lines, space_at, pandoc.Para({ pandoc.Str("\u{00A0}") }))
+  end
   local blocks = pandoc.Blocks({})
 
   if IS_TYPST then
@@ -428,6 +432,12 @@ local function render_signatures(div)
 
   local out = pandoc.Blocks({})
   out:extend(others)
+  local above, most = {}, 0 -- lines above each name (place, date, jabatan)
+  for i, s in ipairs(sigs) do
+    above[i] = (spacer_index(signature_lines(s.content)) or 1) - 1
+    most = math.max(most, above[i])
+  end
+  local function render(i) return render_signature(sigs[i], true, most - above[i]) end
 
   if IS_TYPST then
     local ncol = #sigs
@@ -437,7 +447,7 @@ local function render_signatures(div)
       table.concat(cols, ", ") .. ",), column-gutter: 2em,"))
     for i, s in ipairs(sigs) do
       out:insert(raw_typst("["))
-      out:extend(render_signature(s, true))
+      out:extend(render(i))
       out:insert(raw_typst(i < ncol and "]," or "]"))
     end
     out:insert(raw_typst(")]"))
@@ -448,8 +458,8 @@ local function render_signatures(div)
     -- A borderless table (no header row) with one cell per signature.
     local cells = {}
     local colspecs = {}
-    for _, s in ipairs(sigs) do
-      table.insert(cells, pandoc.Cell(render_signature(s, true), pandoc.AlignCenter))
+    for i, s in ipairs(sigs) do
+      table.insert(cells, pandoc.Cell(render(i), pandoc.AlignCenter))
       table.insert(colspecs, { pandoc.AlignCenter, 1.0 / #sigs })
     end
     local body = { attr = pandoc.Attr(), body = { pandoc.Row(cells) }, head = {}, row_head_columns = 0 }
@@ -462,7 +472,7 @@ local function render_signatures(div)
   end
 
   local inner = pandoc.Blocks({})
-  for _, s in ipairs(sigs) do inner:extend(render_signature(s, true)) end
+  for i = 1, #sigs do inner:extend(render(i)) end
   out:insert(pandoc.Div(inner, pandoc.Attr(div.identifier, { "signatures" })))
   return out
 end
@@ -580,6 +590,29 @@ end
 local function transform_blocks(doc)
   return doc:walk({
     traverse = "topdown",
+    -- typst: the paragraph that leads into a block kept whole (the checklist's instruction,
+    -- the last lines above a signature) goes to the next page with it; a heading before that
+    -- paragraph is sticky already: no heading or lead-in is left alone at a page's foot.
+    -- DOCX: marks around lead-in and block, for docx.py to set "keep with next" between.
+    Blocks = (IS_TYPST or IS_DOCX) and function(bs)
+      local function kept(b)
+        return b and b.t == "Div" and (has_class(b, "keep") or has_class(b, "signature") or
+          has_class(b, "signatures"))
+      end
+      local out, open = pandoc.Blocks({}), false
+      for i, b in ipairs(bs) do
+        local lead = kept(bs[i + 1]) and (b.t == "Para" or b.t == "Plain")
+        if IS_TYPST then
+          out:extend(lead and { raw_typst("#block(sticky: true)["), b, raw_typst("]") } or { b })
+        else
+          if (lead or kept(b)) and not open then out:insert(raw_openxml("<!--lkj-keep-->")) end
+          open = lead
+          out:insert(b)
+          if kept(b) then out:insert(raw_openxml("<!--/lkj-keep-->")) end
+        end
+      end
+      return out
+    end or nil,
     Div = function(div)
       if has_class(div, "signatures") then
         return render_signatures(div), false
