@@ -111,8 +111,8 @@ def test_side_by_side_signatures_put_their_names_on_one_baseline(reports):
     _, stem, _ = SAMPLES["kasi"]
     pairs = 0
     for page in PdfReader(reports / f"{stem}.pdf").pages:
-        ys = {}
-        def seen(text, cm, tm, *_):
+        ys: dict[str, list[int]] = {}
+        def seen(text, cm, tm, *_, ys=ys):
             for name in ("AKHMAD KHARIRI", "ARIF SUWARKO"):
                 if text.startswith(name):
                     ys.setdefault(name, []).append(round(cm[5] + tm[5]))
