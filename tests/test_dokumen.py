@@ -73,7 +73,7 @@ def test_the_supervisors_response_has_room_for_notes_and_a_signature_on_one_page
 
 def test_a_camats_supervisor_is_the_bupati_with_a_name_to_write_when_not_in_the_data(project):
     lines = signatures(text(project, part="anggaran"))[-1]
-    assert lines[-2:] == ["BUPATI LUMAJANG", "**(" + "…" * 20 + ")**"]
+    assert lines[-2:] == ["BUPATI LUMAJANG", "**(" + "…" * 14 + ")**"]
     pejabat(project, CANDIPURO, "penandatangan;CAMAT CANDIPURO;A;1;;\n"
                                 "atasan;BUPATI LUMAJANG;Nama Bupati;;;\n")
     assert signatures(text(project, part="anggaran"))[-1][-2:] == ["BUPATI LUMAJANG",
@@ -83,9 +83,9 @@ def test_a_camats_supervisor_is_the_bupati_with_a_name_to_write_when_not_in_the_
 def test_the_perjanjian_kinerja_is_dated_when_laporan_csv_gives_its_date(project):
     laporan = CANDIPURO.raw_dir(project) / "laporan.csv"
     original = laporan.read_text(encoding="utf-8")
-    assert signatures(text(project, part="lampiran"))[1][0] == "Lumajang, " + "…" * 16  # by hand
+    assert signatures(text(project, part="lampiran"))[1][0] == "Lumajang, " + "…" * 10  # by hand
     laporan.write_text(original + "tanggal_perjanjian;-\n", encoding="utf-8")  # blank, as 2.8 says
-    assert signatures(text(project, part="lampiran"))[1][0] == "Lumajang, " + "…" * 16
+    assert signatures(text(project, part="lampiran"))[1][0] == "Lumajang, " + "…" * 10
     laporan.write_text(original + "tanggal_perjanjian;02/01/2023\n", encoding="utf-8")
     assert signatures(text(project, part="lampiran"))[1][0] == "Lumajang, 2 Januari 2023"
 

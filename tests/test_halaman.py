@@ -80,8 +80,7 @@ class Page:
         return rows[:-1] if self.numbered else rows
 
     def flat(self) -> str:
-        # typst sets "-4,46" with a minus sign (U+2212); the HTML keeps the hyphen
-        return " ".join(self.text.replace("\u2212", "-").split())
+        return " ".join(self.text.split())
 
 
 def pages_of(pdf: Path) -> list[Page]:
