@@ -287,7 +287,7 @@ class _Kecamatan:
                               f"tahun;{y}\ntriwulan;{tw}\nunit;camat\nnama_jabatan;Camat\n"
                               f"tempat;{self.nama}\ntanggal;{signed.isoformat()}\n")
         table("pejabat", [{"peran": "penandatangan", "jabatan": f"CAMAT {self.nama.upper()}",
-                           "nama": self.camat, "nip": self.nip}])
+                           "nama": self.camat, "nip": self.nip, "pangkat": "Pembina (IV/a)"}])
         table("pegawai", [{"status": "PNS", "jumlah": self.pns},
                           {"status": "Non PNS", "jumlah": self.non_pns}])
         pk = []

@@ -903,6 +903,12 @@ def _cross_checks(inputs: Inputs, root: Path, warnings: list[Problem]) -> list[P
                            "langsung: Pihak Kedua perjanjian kinerja dan pemberi tanggapan)",
                            int(superiors[1]), "peran", "atasan",
                            "hapus baris atasan yang lain"))
+    for r in inputs.pejabat.itertuples():  # Tata Naskah Dinas: pangkat under a PNS's name
+        if r.nip and not getattr(r, "pangkat", None):
+            warnings.append(Problem(f("pejabat"), f"pangkat {r.nama} belum diisi: blok tanda "
+                                    "tangan naskah dinas mencetak pangkat dan golongan di "
+                                    "bawah nama", int(r.baris), "pangkat", None,
+                                    "isi kolom pangkat, mis. Pembina (IV/a)"))
     return out
 
 

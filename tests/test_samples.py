@@ -71,7 +71,8 @@ WARNINGS = {
     "candipuro-2023-camat": ["target Triwulan II (target_tw2) belum diisi untuk IK-01, IK-02",
                              "ditandatangani 23 Agustus 2023, terlambat 31 hari kerja dari batas "
                              "waktu 7 Juli 2023",
-                             "Rp2.011.493.161 (73,09% dari pagu) tidak dikaitkan"],
+                             "Rp2.011.493.161 (73,09% dari pagu) tidak dikaitkan",
+                             "pangkat Drs. AGUS SAMSUL HADI belum diisi"],
     "senduro-2023-camat": ["target Triwulan II (target_tw2) belum diisi",
                            "riwayat.csv belum diisi",
                            "ditandatangani 30 Juni 2023, padahal melaporkan realisasi sampai "
@@ -84,7 +85,8 @@ WARNINGS = {
     "candipuro-2024-kasi": ["target Triwulan II (target_tw2) belum diisi",
                             "riwayat.csv belum diisi",
                             "ditandatangani 28 Juni 2024, padahal melaporkan realisasi sampai "
-                            "dengan 30 Juni 2024"],
+                            "dengan 30 Juni 2024",
+                            "pangkat ARIF SUWARKO belum diisi", "pangkat AKHMAD KHARIRI, SH belum"],
 }
 
 
