@@ -176,8 +176,15 @@ def riwayat(indikator, riwayat_table, tahun: int, tw: int) -> plt.Figure:
             values = [float(v) if v is not None else float("nan") for v in past["realisasi"]]
             values.append(float(r.realisasi) if r.realisasi is not None else float("nan"))
             colour = palette[i % len(palette)]
-            ax.plot(years, values, marker="o", color=colour,
+            # Before Triwulan IV this year is cumulative to the quarter, not a full year: a
+            # dotted line to a hollow point, not a fall the line would show.
+            full = len(years) - (tw < 4)
+            ax.plot(years[:full], values[:full], marker="o", color=colour,
                     label=_wrap(f"{r.no}. {r.indikator}", 70))
+            if tw < 4:
+                ax.plot(years[-2:], values[-2:], linestyle=":", color=colour)
+                ax.plot(years[-1:], values[-1:], marker="o", markerfacecolor="white",
+                        linestyle="none", color=colour)
             for x, v in zip(years, values):
                 if v == v:
                     ax.annotate(F.number(v) + ("%" if r.satuan == "%" else ""), (x, v),

@@ -106,3 +106,17 @@ def test_with_a_cache_a_chart_of_unchanged_data_is_copied_not_drawn_again(sample
     afresh = charts.draw(tmp_path / "d" / "g.png", target_realisasi, sample.indikator)
     assert first.read_bytes() == again.read_bytes() == afresh.read_bytes()
     assert not list((tmp_path / "grafik").glob(".*"))  # no temporary file left
+
+
+def test_a_cumulative_quarter_is_not_drawn_as_a_full_year_in_the_riwayat_chart(sample):
+    """2021 and 2022 are full years; 2023 s.d. TW II is cumulative: its point is hollow and
+    reached by a dotted line, not the solid line of the years before. At TW IV it is a year."""
+    def lines(tw):
+        fig = charts.riwayat(sample.indikator, sample.riwayat, 2023, tw)
+        return [(list(ln.get_xdata()), ln.get_linestyle(), ln.get_markerfacecolor())
+                for ln in fig.axes[0].get_lines()]
+    partial = lines(2)
+    assert all(2023 not in xs for xs, style, _ in partial if style == "-")
+    assert any(xs[-1] == 2023 and style == ":" for xs, style, _ in partial)
+    assert any(xs == [2023] and face == "white" for xs, _, face in partial)
+    assert any(xs[-1] == 2023 and style == "-" for xs, style, _ in lines(4))
