@@ -146,8 +146,15 @@ T = {
         "{{ jenis }} menyerap "
         "kurang dari {{ ambang|percent }} pagunya (separuh dari bagian tahun yang telah "
         "berjalan){% if nol %}, {{ nol|bilangan }} di antaranya belum terealisasi sama sekali (Rp0)"
-        "{% endif %}. {{ jenis|capitalize }} tersebut menghambat pencapaian kinerja bila "
-        "kegiatannya mendukung indikator:{% else %}Sampai dengan {{ periode }} tidak ada "
+        "{% endif %}. {% if not kaitan %}{{ jenis|capitalize }} tersebut menghambat pencapaian "
+        "kinerja bila kegiatannya mendukung indikator:{% elif lepas == n %}Tidak satu pun di "
+        "antaranya dikaitkan dengan indikator kinerja, sehingga tidak menghambat pencapaian "
+        "indikator:{% elif lepas == 0 %}{{ jenis|capitalize }} tersebut mendukung indikator (kolom "
+        "Indikator) dan menghambat pencapaiannya:{% else %}Sebanyak {{ (n - lepas)|bilangan }} "
+        "{{ jenis }} tersebut mendukung indikator (kolom Indikator) dan menghambat "
+        "pencapaiannya; {{ lepas|bilangan }} lainnya tidak dikaitkan dengan indikator mana "
+        "pun:{% endif %}"
+        "{% else %}Sampai dengan {{ periode }} tidak ada "
         "{{ jenis }} yang menyerap kurang dari {{ ambang|percent }} pagunya.{% endif %}"),
     "capaian_butir": ("- {{ indikator }}: capaian {{ capaian|percent }} ({{ kategori }}), "
                       "{% if tercapai %}tercapai{% else %}belum tercapai{% endif %}."),

@@ -493,10 +493,23 @@ class Laporan:
         low = [r for r in leaves.itertuples() if r.pagu and (r.persen or 0) < ambang]
         kinds = {A.LEVEL_LABEL[lv].lower() for lv in leaves["level"]}
         jenis = kinds.pop() if len(kinds) == 1 else "sub kegiatan/kegiatan/program"
-        return {"ada": bool(low), "rows": low,
+        links = self._links()
+        return {"ada": bool(low), "rows": low, "kaitan": bool(links),
+                "indikator": [", ".join(str(no) for no, k in links
+                                        if r.kode == k or r.kode.startswith(k + ".")) or "–"
+                              for r in low],
                 "kalimat": N.render("penghambat", periode=self.periode, n=len(low),
                                     semua=len(leaves), jenis=jenis, ambang=ambang,
-                                    nol=sum(1 for r in low if not r.realisasi))}
+                                    nol=sum(1 for r in low if not r.realisasi), kaitan=bool(links),
+                                    lepas=sum(1 for r in low if not any(
+                                        r.kode == k or r.kode.startswith(k + ".") for _, k in links)))}
+
+    def _links(self) -> list[tuple[int, str]]:
+        """(indicator number, budget code) for every code an indicator is linked to."""
+        ind = self.r.indikator
+        if "kode_anggaran" not in ind:
+            return []
+        return [(int(r.no), k) for r in ind.itertuples() for k in (r.kode_anggaran or "").split(", ") if k]
 
     def _rollup_sentence(self) -> str:
         """Which rows of the budget table are sums of the rows below them (none: no sentence)."""
@@ -893,10 +906,13 @@ class Laporan:
                                                                f"{self.periode}"))
 
     def _t_penghambat(self, bab: int) -> str:
+        ctx = self._context["penghambat"]
         rows = [[r.kode, r.uraian, F.rupiah(r.pagu), F.rupiah(r.realisasi), F.percent(r.persen)]
-                for r in self._context["penghambat"]["rows"]]
-        return F.md_table(["Kode", "Uraian", "Pagu (Rp)", "Realisasi (Rp)", "Serapan"], rows,
-                          "llrrr", *self._caption(bab, "tbl-penghambat", f"Anggaran dengan "
+                + ([no] if ctx["kaitan"] else []) for r, no in zip(ctx["rows"], ctx["indikator"])]
+        head = ["Kode", "Uraian", "Pagu (Rp)", "Realisasi (Rp)", "Serapan"]
+        return F.md_table(head + (["Indikator"] if ctx["kaitan"] else []), rows,
+                          "llrrr" + ("c" if ctx["kaitan"] else ""),
+                          *self._caption(bab, "tbl-penghambat", f"Anggaran dengan "
                                                                          f"Serapan Rendah "
                                                                          f"{self.periode}"))
 

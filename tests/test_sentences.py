@@ -28,7 +28,8 @@ NUM = r"−?\d{1,3}(?:\.\d{3})*(?:,\d+)?"
 # Counts are written in words with the numeral, "dua (2) indikator": the words, read with this
 # table written out by hand, must say the numeral.
 WORDS = dict(zip("nol satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas".split(),
-                 range(12))) | {"dua belas": 12}
+                 range(12))) | {f"{w} belas": i for i, w in enumerate(
+                     "dua tiga empat lima enam tujuh delapan sembilan".split(), 12)}
 
 
 def count(name: str) -> str:
@@ -204,3 +205,17 @@ def test_no_sentence_says_the_same_thing_twice(printed):
             assert sentence.count("bersifat kumulatif") <= 1 and \
                 len(re.findall(r"target tahunan \d{4}", sentence)) <= 1, sentence
         assert text.count("bersifat kumulatif") <= 1
+
+
+def test_the_hindering_budget_lines_name_the_indicator_they_hold_back(printed):
+    candipuro = printed[0]
+    m = re.search(rf"{count('n')} dari 41 sub kegiatan menyerap .*?Sebanyak {count('k')} sub "
+                  rf"kegiatan tersebut mendukung indikator \(kolom Indikator\) dan menghambat "
+                  rf"pencapaiannya; {count('j')} lainnya tidak dikaitkan", candipuro)
+    assert m and n(m["k"]) + n(m["j"]) == n(m["n"]) and words_match(m, "n", "k", "j")
+    table = candipuro[m.end():candipuro.index("Anggaran dengan Serapan Rendah", m.end()) + 200]
+    rows = dict(re.findall(r"\| (7\.\d\d\.\d\d\.\d\.\d\d\.\d\d) \|(?:[^|]*\|){4} ([^|]*?) \|", table))
+    assert len(rows) == n(m["n"]) and sum(v != "–" for v in rows.values()) == n(m["k"])
+    # 7.01.01 (no kode_anggaran names it) holds back no indicator; 7.01.03 is indicator 1's
+    assert {v for k, v in rows.items() if k.startswith("7.01.01.")} == {"–"}
+    assert {v for k, v in rows.items() if k.startswith("7.01.03.")} == {"1"}
