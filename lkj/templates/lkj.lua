@@ -501,8 +501,8 @@ local function cover_content(blocks)
 end
 
 local function render_cover(div)
-  local content = cover_content(div.content)
   if IS_TYPST then
+    local content = cover_content(div.content)
     -- title block in the upper half, the office (::: {.cover-office}) at the foot of the page
     local out = pandoc.Blocks({})
     out:insert(raw_typst("#page(numbering: none, header: none, footer: none)[#set align(center)\n#set par(justify: false)\n#set text(size: 1.15em)\n#v(1fr)"))
@@ -519,9 +519,32 @@ local function render_cover(div)
     return out
   end
   if IS_DOCX then
-    return { pandoc.Div(content, pandoc.Attr("", {}, { ["custom-style"] = DOCX_STYLE_COVER })) }
+    -- As the PDF's cover: the title a third down the page, in its sizes; the office lower.
+    local function space(twips)
+      return raw_openxml('<w:p><w:pPr><w:spacing w:before="' .. twips .. '" w:after="0"/></w:pPr></w:p>')
+    end
+    local function docx_cover(blocks)
+      local out = pandoc.Blocks({})
+      for _, b in ipairs(blocks) do
+        if b.t == "Header" then
+          local size = tonumber((COVER_SIZES[math.min(b.level, 6)]):match("%d+")) * 2
+          out:insert(raw_openxml('<w:p><w:pPr><w:pStyle w:val="' .. DOCX_STYLE_COVER .. '"/></w:pPr>' ..
+            '<w:r><w:rPr><w:b/><w:sz w:val="' .. size .. '"/><w:szCs w:val="' .. size .. '"/></w:rPr>' ..
+            '<w:t xml:space="preserve">' .. xml_escape(stringify(b.content)) .. '</w:t></w:r></w:p>'))
+        elseif b.t == "Div" and has_class(b, "cover-office") then
+          out:insert(space(3600))
+          out:extend(docx_cover(b.content))
+        else
+          out:insert(pandoc.Div({ b }, pandoc.Attr("", {}, { ["custom-style"] = DOCX_STYLE_COVER })))
+        end
+      end
+      return out
+    end
+    local out = pandoc.Blocks({ space(1800) })
+    out:extend(docx_cover(div.content))
+    return out
   end
-  return { pandoc.Div(content, pandoc.Attr(div.identifier, { "cover" })) }
+  return { pandoc.Div(cover_content(div.content), pandoc.Attr(div.identifier, { "cover" })) }
 end
 
 -- The Daftar Isi, Daftar Tabel and Daftar Gambar of the DOCX, filled when the file is opened in
