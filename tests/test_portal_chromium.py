@@ -218,6 +218,8 @@ PHONE = """(async () => {
     broken: broken,
     firstColumns: firstColumns,
     charts: Array.from(document.querySelectorAll('figure img')).map(i => i.getBoundingClientRect().width),
+    fades: Array.from(document.querySelectorAll('.table-wrap, figure')).map(e =>
+        [e.scrollWidth > e.clientWidth + 1, getComputedStyle(e).maskImage !== 'none']),
     linksOutside: Array.from(document.querySelectorAll('a[href]')).filter(a => {
         const r = a.getBoundingClientRect(); return r.width > 0 && r.right > window.innerWidth + 1; })
         .map(a => a.innerText),
@@ -240,8 +242,11 @@ def test_on_a_phone_nothing_scrolls_sideways_no_word_breaks_and_charts_stay_legi
         assert info["broken"] == [], (page.name, info["broken"][:10])
         assert all(w < 60 for w in info["firstColumns"]), (page.name, info["firstColumns"])
         assert all(w >= 500 for w in info["charts"]), (page.name, info["charts"])  # in a scroller
+        # what scrolls sideways fades at its right edge (there is more), what fits does not
+        assert all(scrolls == fades for scrolls, fades in info["fades"]), (page.name, info["fades"])
         assert info["linksOutside"] == [], (page.name, info["linksOutside"])
     assert info["firstColumns"] and info["charts"]  # the report has both
+    assert {scrolls for scrolls, _ in info["fades"]} == {True, False}  # and both kinds
 
 
 def _rgb(hex_colour: str) -> str:
