@@ -132,7 +132,7 @@ def test_the_signed_text_names_its_data_in_one_line_and_the_audit_trail_is_apart
     assert "Sumber data:" not in report and "commit" not in report
     assert "baris 2" not in report and ".csv" not in report
     assert report.count("dokumen Jejak Audit") == 1
-    assert "dan tiga (3) peringatan data dimuat dalam dokumen Jejak Audit" in report  # signer sees them
+    assert "dan empat (4) peringatan data dimuat dalam dokumen Jejak Audit" in report  # signer sees them
     pipeline.process(project, CANDIPURO)
     audit = re.sub(r"\\(.)", r"\1", Laporan.from_processed(CANDIPURO.processed_dir(project)).audit_markdown())
     assert "perjanjian_kinerja.csv" in audit and re.search(r"`[0-9a-f]{32}` `[0-9a-f]{32}`", audit)
