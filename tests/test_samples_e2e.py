@@ -145,3 +145,12 @@ def test_the_docx_cover_is_laid_out_as_the_pdf_s(reports):
     gaps = [int(g) for g in re.findall(r'<w:spacing w:before="(\d+)" w:after="0"/>', cover)]
     assert gaps[0] >= 1440 and max(gaps) >= 2 * 1440 and cover.index("LAPORAN KINERJA") < \
         cover.index(f'w:before="{max(gaps)}"') < cover.index("PEMERINTAH KABUPATEN LUMAJANG")
+
+
+def test_the_kasi_cover_breaks_its_title_before_kecamatan_not_before_a_lone_word(reports):
+    _, stem, _ = SAMPLES["kasi"]
+    from pypdf import PdfReader
+    page = PdfReader(reports / f"{stem}.pdf").pages[0].extract_text()
+    lines = [ln.strip() for ln in page.splitlines() if ln.strip()]
+    assert lines[:4] == ["LAPORAN KINERJA", "KASI PEMBERDAYAAN MASYARAKAT", "KECAMATAN CANDIPURO",
+                         "TRIWULAN II TAHUN ANGGARAN 2024"]
