@@ -807,11 +807,11 @@ class Laporan:
         keg = self.r.kegiatan[self.r.kegiatan["indikator_id"] == indikator_id]
         with_status = bool((keg["status"] != "ditindaklanjuti").any())
         shown = keg if with_status else keg[keg["status"] == "ditindaklanjuti"]
-        rows, last = [], None
+        rows = []
         for i, k in enumerate(shown.itertuples(), 1):
-            jenis = (k.jenis or "") if k.jenis != last else ""
-            last = k.jenis
-            row = [str(i), jenis, k.uraian]
+            # every row names its jenis: a blank cell read as missing data, and a group that
+            # went on over a page break had no name on the new page
+            row = [str(i), k.jenis or "", k.uraian]
             if with_status:
                 row.append("Ditindaklanjuti" if k.status == "ditindaklanjuti" else "Belum")
             rows.append(row)

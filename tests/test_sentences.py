@@ -219,3 +219,10 @@ def test_the_hindering_budget_lines_name_the_indicator_they_hold_back(printed):
     # 7.01.01 (no kode_anggaran names it) holds back no indicator; 7.01.03 is indicator 1's
     assert {v for k, v in rows.items() if k.startswith("7.01.01.")} == {"–"}
     assert {v for k, v in rows.items() if k.startswith("7.01.03.")} == {"1"}
+
+
+def test_every_activity_row_names_its_jenis(printed):
+    candipuro = printed[0]
+    seg = candipuro[candipuro.index("| No | Jenis Fasilitasi |"):].split("\n")[0]  # the table
+    rows = re.findall(r"\| (\d+) \| ([^|]*?) \| ([^|]*?) \|", seg)
+    assert len(rows) == 28 and all(jenis.strip() for _, jenis, _ in rows)  # 28 of 51 (seed 000)
