@@ -154,3 +154,13 @@ def test_the_kasi_cover_breaks_its_title_before_kecamatan_not_before_a_lone_word
     lines = [ln.strip() for ln in page.splitlines() if ln.strip()]
     assert lines[:4] == ["LAPORAN KINERJA", "KASI PEMBERDAYAAN MASYARAKAT", "KECAMATAN CANDIPURO",
                          "TRIWULAN II TAHUN ANGGARAN 2024"]
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_a_lead_in_paragraph_is_on_the_page_of_the_table_it_opens(reports, sample):
+    _, stem, _ = SAMPLES[sample]
+    pages = _pages(reports / f"{stem}.pdf")
+    for lead, table in (("ditentukan menurut skala berikut", "Skala Nilai Peringkat Kinerja"),
+                        ("Rumus penghitungan setiap indikator:", "Rumus Penghitungan Indikator")):
+        at = [p for p in pages if lead in p and "Daftar Isi" not in p]
+        assert at and all(table in p for p in at), (lead, sample)

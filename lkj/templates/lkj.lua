@@ -624,9 +624,14 @@ local function transform_blocks(doc)
       end
       local out, open = pandoc.Blocks({}), false
       for i, b in ipairs(bs) do
-        local lead = kept(bs[i + 1]) and (b.t == "Para" or b.t == "Plain")
+        local nxt = bs[i + 1]
+        local para = b.t == "Para" or b.t == "Plain"
+        local lead = kept(nxt) and para
         if IS_TYPST then
-          out:extend(lead and { raw_typst("#block(sticky: true)["), b, raw_typst("]") } or { b })
+          -- a lead-in ("… menurut skala berikut:") also goes with the table or figure it opens
+          local opens = para and nxt and (nxt.t == "Table" or nxt.t == "Figure")
+          out:extend((lead or opens) and { raw_typst("#block(sticky: true)["), b, raw_typst("]") }
+                     or { b })
         else
           if (lead or kept(b)) and not open then out:insert(raw_openxml("<!--lkj-keep-->")) end
           open = lead
