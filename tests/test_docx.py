@@ -203,12 +203,13 @@ def test_headings(parts):
     styles = _styles(parts)
     h1 = styles["Heading1"]
     assert _val(h1, "pPr/jc") == "center" and h1.find(_w("rPr/b")) is not None
-    assert _val(h1, "rPr/sz") == "28"  # 14 pt
+    assert _val(h1, "rPr/sz") == "31"  # 15,5 pt, as the PDF's 1.3em of 12 pt
     # lkj.lua starts each chapter on a new page; the style must not add a second break.
     assert h1.find(_w("pPr/pageBreakBefore")) is None
     for level in (2, 3):
         h = styles[f"Heading{level}"]
         assert _val(h, "pPr/jc") == "left" and h.find(_w("rPr/b")) is not None
+    assert _val(styles["Heading2"], "rPr/sz") == "27"  # 13,5 pt: larger than the body's 12
 
 
 def test_each_chapter_starts_on_exactly_one_new_page(parts):

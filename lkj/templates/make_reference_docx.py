@@ -144,8 +144,10 @@ def _headings(font_half_points: int) -> dict[str, str]:
     give an empty page after the filter's break)."""
     specs = {
         # level: (jc, size in half-points, spacing before, after, extra rPr)
-        1: ("center", 28, 0, 180, ""),
-        2: ("left", 24, 240, 60, ""),
+        # sizes as the PDF's (lkj-halaman.typ: 1.3em, 1.12em of 12 pt): a sub-chapter heading
+        # the size of the text it heads read as body text
+        1: ("center", 31, 0, 180, ""),
+        2: ("left", 27, 240, 60, ""),
         3: ("left", font_half_points, 180, 60, ""),
         4: ("left", font_half_points, 120, 60, "<w:i/><w:iCs/>"),
     }
@@ -246,7 +248,9 @@ def lkj_styles(page: dict) -> dict[str, str]:
         "ImageCaption": _para_style(
             "ImageCaption", "Image Caption", '<w:keepLines/><w:jc w:val="center"/>',
             "<w:b/><w:bCs/>", based_on="Caption", custom=True),
-        "Figure": _para_style("Figure", "Figure", '<w:jc w:val="center"/>', custom=True),
+        # space above a chart: right after a table it hid the table's last border
+        "Figure": _para_style("Figure", "Figure", '<w:spacing w:before="240"/><w:jc w:val="center"/>',
+                              custom=True),
         "CaptionedFigure": _para_style("CaptionedFigure", "Captioned Figure", '<w:keepNext/><w:jc w:val="center"/>',
                                        based_on="Figure", custom=True),
         "TOCHeading": _para_style(
