@@ -236,7 +236,7 @@ def test_html_content(rendered):
     assert "2.752.150.911" in html and "53,89%" in html
     assert html.count("Tabel 3.1 Capaian Kinerja") == 1  # caption exactly once, no prefix
     assert "data:image/png;base64" in html  # self-contained
-    assert "Daftar Isi" in html and 'id="TOC"' in html
+    assert "DAFTAR ISI" in html and 'id="TOC"' in html
     assert "Gambar 3.1 Target dan realisasi" in html
     assert 'class="signature"' in html and 'class="signatures"' in html
     assert 'class="cover"' in html
@@ -270,7 +270,7 @@ def test_pdf_content(rendered):
     flat = _squash(text)
     assert len(pages) >= 2
     assert "2.752.150.911" in flat and "53,89%" in flat
-    assert "Daftar Isi" in flat
+    assert "DAFTAR ISI" in flat
     assert "Tabel 3.1 Capaian Kinerja" in flat
     assert "Gambar 3.1 Target dan realisasi" in flat
     assert "NAMA CAMAT" in flat and "NIP. 19700101 199001 1 001" in flat
@@ -288,7 +288,7 @@ def test_pdf_layout(rendered):
     cover = pages[0].extract_text()
     assert "LAPORAN KINERJA" in cover
     assert not re.search(r"(?m)^\s*\d+\s*$", cover)  # no page number on the cover
-    assert "Daftar Isi" in pages[1].extract_text()
+    assert "DAFTAR ISI" in pages[1].extract_text()
     # BAB II starts a new page, after a page with BAB I
     bab2 = [i for i, p in enumerate(pages) if "BAB II PENUTUP" in (p.extract_text() or "")]
     assert bab2 and bab2[-1] > 2
@@ -339,7 +339,7 @@ def test_docx_content(rendered):
     assert "<w:tbl>" in xml
     assert "2.752.150.911" in xml and "53,89%" in xml
     assert xml.count("Tabel 3.1 Capaian Kinerja") >= 1
-    assert "Daftar Isi" in xml and "PAGEREF _Toc_lkj_1" in xml  # filled when opened
+    assert "DAFTAR ISI" in xml and "PAGEREF _Toc_lkj_1" in xml  # filled when opened
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in xml
     assert "#set page(width: 1cm) $x$" in _squash(xml)
     assert 'w:pStyle w:val="Sampul"' in xml and "TandaTangan" in xml
@@ -368,7 +368,7 @@ def test_toc_marker_puts_front_matter_before_daftar_isi(tmp_path):
     texts = [p.extract_text() or "" for p in pages]
     assert "LAPORAN KINERJA" in texts[0] and "/XObject" in pages[0]["/Resources"]  # logo
     assert texts[1].lstrip().startswith("KATA PENGANTAR")
-    assert "Daftar Isi" in texts[2] and re.search(r"KATA PENGANTAR[ .]*i\b", texts[2])
+    assert "DAFTAR ISI" in texts[2] and re.search(r"KATA PENGANTAR[ .]*i\b", texts[2])
     assert "BAB I PENDAHULUAN" in texts[3]
     html = out["html"].read_text(encoding="utf-8")
     assert html.index("Puji syukur") < html.index('id="TOC"') < html.index("Capaian Kinerja</h2>")
@@ -377,7 +377,7 @@ def test_toc_marker_puts_front_matter_before_daftar_isi(tmp_path):
     assert re.search(r'<a href="#(kata-pengantar)">KATA PENGANTAR</a>', toc)
     assert 'id="kata-pengantar"' in html and toc.index("KATA PENGANTAR") < toc.index("BAB I")
     xml = _docx_xml(out["docx"])
-    assert xml.index("Puji syukur") < xml.index("Daftar Isi") < xml.index("BAB I PENDAHULUAN")
+    assert xml.index("Puji syukur") < xml.index("DAFTAR ISI") < xml.index("BAB I PENDAHULUAN")
 
 
 # ---- settings from _quarto.yml -----------------------------------------------------------
@@ -396,7 +396,7 @@ def test_quarto_yml_drives_embedded_engine(tmp_path):
     )
     out = R.render(nb, tmp_path / "out", "uji", project_root=tmp_path / "proyek", engine="embedded")
     html = out["html"].read_text(encoding="utf-8")
-    assert "Isi Laporan" in html and "Daftar Isi" not in html
+    assert "Isi Laporan" in html and "DAFTAR ISI" not in html
     assert "#123456" in html
     assert "@page { size: 8.5in 11in; margin: 3cm 2cm 3cm 2cm; }" in html
     text, pages = _pdf_text(out["pdf"])
@@ -422,7 +422,7 @@ def test_settings_defaults_match_project_file():
     assert s["config"] is not None and s["config"].name == "_quarto.yml"
     for fmt in ("html", "pdf", "docx"):
         assert s[fmt]["lang"] == "id"
-        assert s[fmt]["toc-title"] == "Daftar Isi"
+        assert s[fmt]["toc-title"] == "DAFTAR ISI"
     assert str(s["pdf"]["papersize"]).lower() == "a4"
     assert str(s["html"]["css"]).endswith("lkj.css")
 

@@ -169,14 +169,14 @@ def test_the_daftar_tabel_lists_the_numbered_tables_and_only_those(built):
     for fmt, text in (("pdf", text_of_pdf(built / f"{SLUG}.pdf")),
                       ("html", text_of_html(built / f"{SLUG}.html")), ("docx", docx_text)):
         assert "Skala Nilai Peringkat Kinerja" in text, fmt
-        listed = text.split("Daftar Tabel", 1)[1].split("Daftar Gambar", 1)[0]
+        listed = text.split("DAFTAR TABEL", 1)[1].split("DAFTAR GAMBAR", 1)[0]
         assert sorted(set(re.findall(r"Tabel \d+\.\d+", listed))) == numbered, fmt
         assert "Skala Nilai" not in listed, fmt
 
 
 def test_pdf_has_lists_of_tables_and_figures(built):
     pdf_text = text_of_pdf(built / f"{SLUG}.pdf")
-    for title in ("Daftar Isi", "Daftar Tabel", "Daftar Gambar"):
+    for title in ("DAFTAR ISI", "DAFTAR TABEL", "DAFTAR GAMBAR"):
         assert title in pdf_text
 
 

@@ -103,6 +103,8 @@ def _render_quarto(
                 w.template.write_text(TYPST_TEMPLATE.read_text(encoding="utf-8").replace(
                     f"${PAGE_RULES.name}()$", PAGE_RULES.read_text(encoding="utf-8")), encoding="utf-8")
             fmts[_QUARTO_TO[fmt]] = _format_options(w)
+            if settings[fmt].get("toc-title"):  # else Quarto's language file names it
+                fmts[_QUARTO_TO[fmt]]["toc-title"] = str(settings[fmt]["toc-title"])
         if "typst" in fmts:  # the fonts the embedded engine gives typst
             fmts["typst"]["font-paths"] = _typst_fonts(settings["pdf"], root)[0]
         config = {

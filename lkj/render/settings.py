@@ -35,7 +35,7 @@ FONTS_DIR = TEMPLATES / "fonts"
 DEFAULT_SETTINGS: dict[str, Any] = {
     "lang": "id",
     "toc": True,
-    "toc-title": "Daftar Isi",
+    "toc-title": "DAFTAR ISI",
     "toc-depth": 2,
     "number-sections": False,
     "papersize": "a4",

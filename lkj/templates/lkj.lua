@@ -972,12 +972,12 @@ function Pandoc(doc)
       out:insert(raw_openxml(OPENXML_PAGEBREAK))
     end
     if toc then
-      out:insert(docx_list(meta_string(meta, "toc-title", "Daftar Isi"), toc))
+      out:insert(docx_list(meta_string(meta, "toc-title", "DAFTAR ISI"), toc))
       out:insert(raw_openxml(OPENXML_PAGEBREAK))
     end
     if meta_bool(meta, "lkj-daftar", false) then
-      out:insert(docx_list("Daftar Tabel", caption_tables, "TableofFigures"))
-      out:insert(docx_list("Daftar Gambar", caption_figures, "TableofFigures"))
+      out:insert(docx_list("DAFTAR TABEL", caption_tables, "TableofFigures"))
+      out:insert(docx_list("DAFTAR GAMBAR", caption_figures, "TableofFigures"))
       out:insert(raw_openxml(OPENXML_PAGEBREAK))
     end
     local last = out[#out]
@@ -1015,8 +1015,8 @@ function Pandoc(doc)
     end
     if IS_HTML and meta_bool(meta, "lkj-daftar", false) then
       meta["lkj-daftar-html"] = pandoc.MetaBlocks({
-        caption_list("Daftar Tabel", caption_tables),
-        caption_list("Daftar Gambar", caption_figures) })
+        caption_list("DAFTAR TABEL", caption_tables),
+        caption_list("DAFTAR GAMBAR", caption_figures) })
     end
   else
     local out = pandoc.Blocks({})
