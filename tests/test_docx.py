@@ -324,3 +324,17 @@ def test_blocks_marked_by_lkj_lua_keep_each_paragraph_with_the_next_nested_ones_
     assert "lkj-keep" not in out
     assert out == ("<w:p>a</w:p><w:p><w:pPr><w:pStyle w:val=\"X\"/><w:keepNext/></w:pPr>b</w:p>"
                    "<w:p><w:pPr><w:keepNext/></w:pPr>c</w:p><w:p>d</w:p><w:p>e</w:p>")
+
+
+def test_the_paragraph_after_a_table_keeps_6_pt_from_it_in_schema_order():
+    from lkj.render.docx import _space_after_tables
+    assert _space_after_tables("</w:tbl><w:p><w:r/></w:p>") == \
+        '</w:tbl><w:p><w:pPr><w:spacing w:before="120"/></w:pPr><w:r/></w:p>'
+    assert _space_after_tables('</w:tbl><w:p><w:pPr><w:pStyle w:val="B"/><w:jc w:val="left"/>'
+                               "</w:pPr></w:p>") == \
+        ('</w:tbl><w:p><w:pPr><w:pStyle w:val="B"/><w:spacing w:before="120"/>'
+         '<w:jc w:val="left"/></w:pPr></w:p>')
+    kept = '</w:tbl><w:p><w:pPr><w:spacing w:before="0"/></w:pPr></w:p>'
+    assert _space_after_tables('</w:tbl>\n<w:bookmarkEnd w:id="16" />\n<w:p><w:r/></w:p>') == \
+        '</w:tbl>\n<w:bookmarkEnd w:id="16" />\n<w:p><w:pPr><w:spacing w:before="120"/></w:pPr><w:r/></w:p>'
+    assert _space_after_tables(kept) == kept  # a paragraph that sets its own spacing

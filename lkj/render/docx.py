@@ -207,8 +207,32 @@ def _keep_next(xml: str) -> str:
     return _ROW.sub(lambda m: _cant_split(m.group(0)), xml)
 
 
+# pPr children that come after <w:spacing> (ECMA-376 CT_PPrBase order)
+_AFTER_SPACING = re.compile(r"<w:(?:ind|contextualSpacing|mirrorIndents|suppressOverlap|jc|"
+                            r"textDirection|textAlignment|textboxTightWrap|outlineLvl|divId|"
+                            r"cnfStyle|rPr|sectPr|pPrChange)\b")
+
+
+def _space_after_tables(xml: str) -> str:
+    """6 pt between a table and the paragraph after it (Word has no space-after for tables;
+    the text touched the table's last border)."""
+    def space(m: re.Match) -> str:
+        head, ppr = m.group(1), m.group(2)
+        if ppr is None:
+            return head + '<w:pPr><w:spacing w:before="120"/></w:pPr>'
+        if "<w:spacing" in ppr:
+            return m.group(0)
+        later = _AFTER_SPACING.search(ppr)
+        at = later.start() if later else len(ppr) - len("</w:pPr>")
+        return head + ppr[:at] + '<w:spacing w:before="120"/>' + ppr[at:]
+    # pandoc ends a table's bookmark between the table and the paragraph
+    return re.sub(r"(</w:tbl>(?:\s*<w:bookmarkEnd [^>]*/>)*\s*<w:p>)(<w:pPr>.*?</w:pPr>)?", space,
+                  xml, flags=re.S)
+
+
 def _patch_document(xml: str, page: dict) -> str:
     xml = _keep_together(_fit_tables(xml, round(_text_width_cm(page) * 1440 / 2.54)))
+    xml = _space_after_tables(xml)
     m = page["margin"]
     pgsz = f'<w:pgSz w:w="{_twips(page["width"])}" w:h="{_twips(page["height"])}"/>'
     pgmar = (
