@@ -628,9 +628,12 @@ local function transform_blocks(doc)
         local para = b.t == "Para" or b.t == "Plain"
         local lead = kept(nxt) and para
         if IS_TYPST then
-          -- a lead-in ("… menurut skala berikut:") also goes with the table or figure it opens
-          local opens = para and nxt and (nxt.t == "Table" or nxt.t == "Figure")
-          out:extend((lead or opens) and { raw_typst("#block(sticky: true)["), b, raw_typst("]") }
+          -- a lead-in goes with what it opens: a table or figure, or whatever follows a
+          -- sentence that announces it ("…, yaitu:", "… sebagai berikut:"). width: 100%: a
+          -- block as wide as its text leaves that text unjustified (typst 0.15).
+          local opens = para and ((nxt and (nxt.t == "Table" or nxt.t == "Figure"))
+                                  or stringify(b.content):match(":%s*$") ~= nil)
+          out:extend((lead or opens) and { raw_typst("#block(sticky: true, width: 100%)["), b, raw_typst("]") }
                      or { b })
         else
           if (lead or kept(b)) and not open then out:insert(raw_openxml("<!--lkj-keep-->")) end
