@@ -930,7 +930,7 @@ class Laporan:
                              for k in split_kode_anggaran(r.kode_anggaran))]
             cap = kinerja.average([r.capaian for r in linked])
             gap, label = (kinerja.efisiensi(cap, p.persen) if linked
-                          else (None, "tidak dikaitkan dengan indikator"))
+                          else (None, "Tidak dikaitkan dengan indikator"))
             rows.append([p.kode, p.uraian, F.rupiah(p.pagu), F.rupiah(p.realisasi),
                          F.percent(p.persen), ", ".join(str(r.no) for r in linked) or "–",
                          F.percent(cap), ("+" if gap is not None and gap > 0 else "")

@@ -226,3 +226,10 @@ def test_every_activity_row_names_its_jenis(printed):
     seg = candipuro[candipuro.index("| No | Jenis Fasilitasi |"):].split("\n")[0]  # the table
     rows = re.findall(r"\| (\d+) \| ([^|]*?) \| ([^|]*?) \|", seg)
     assert len(rows) == 28 and all(jenis.strip() for _, jenis, _ in rows)  # 28 of 51 (seed 000)
+
+
+def test_every_efficiency_verdict_per_program_is_capitalised_as_the_others(printed):
+    for text in printed[:2]:
+        seg = text[text.index("| Kode | Program | Pagu (Rp) | Realisasi (Rp) | Serapan | Indikator"):]
+        rows = re.findall(r"\| (7\.\d\d\.\d\d) \|(?:[^|]*\|){7} ([^|]*?) \|", seg.split("\n")[0])
+        assert rows and all(v[:1].isupper() for _, v in rows), rows
