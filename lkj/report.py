@@ -860,7 +860,7 @@ class Laporan:
                          F.value_with_unit(r.target_periode, r.satuan),
                          F.value_with_unit(r.realisasi, r.satuan)])
         return F.md_table(["No", "Indikator Kinerja", f"Target {lalu}", f"Realisasi {lalu}",
-                           f"Target {self.tahun}", f"Realisasi {self.tahun} (TW {F.roman(self.tw)})"],
+                           f"Target {self.tahun}", f"Realisasi {self.tahun} s.d. TW {F.roman(self.tw)}"],
                           rows, "llrrrr",
                           *self._caption(bab, "tbl-banding", f"Perbandingan Target dan Realisasi "
                                                              f"Kinerja Tahun {lalu} dan "
@@ -880,7 +880,7 @@ class Laporan:
             rows.append(cells)
         return F.md_table(["No", "Indikator Kinerja", "Target Renstra",
                            *[f"Realisasi {y}" for y in years],
-                           f"Realisasi {self.tahun} (TW {F.roman(self.tw)})"], rows,
+                           f"Realisasi {self.tahun} s.d. TW {F.roman(self.tw)}"], rows,
                           "llr" + "r" * (len(years) + 1),
                           *self._caption(bab, "tbl-renstra", "Perbandingan Realisasi dengan "
                                                              "Target Renstra dan Tahun-Tahun "
