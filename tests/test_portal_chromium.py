@@ -306,3 +306,15 @@ def test_portal_and_reports_render_in_chromium_without_errors(browser):
     shot = (SCREENSHOTS / "portal.png").read_bytes()
     assert shot[:8] == b"\x89PNG\r\n\x1a\n" and len(shot) > 10_000
     print(f"screenshots: {SCREENSHOTS}")
+
+
+@pytest.mark.slow
+def test_the_report_printed_from_a_browser_numbers_every_page_but_the_cover(tmp_path):
+    from pypdf import PdfReader
+    report = kabupaten_project()["root"] / "reports/candipuro/2023/tw2/lkj-candipuro-2023-tw2-camat.html"
+    out = tmp_path / "cetak.pdf"
+    subprocess.run([_chromium(), *CHROME_FLAGS, f"--user-data-dir={tmp_path / 'profil'}",
+                    "--no-pdf-header-footer", f"--print-to-pdf={out}", report.as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    lines = [[ln.strip() for ln in (p.extract_text() or "").splitlines()] for p in PdfReader(out).pages]
+    assert "1" not in lines[0] and all(str(n) in lines[n - 1] for n in range(2, len(lines) + 1))
