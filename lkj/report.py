@@ -494,22 +494,23 @@ class Laporan:
         kinds = {A.LEVEL_LABEL[lv].lower() for lv in leaves["level"]}
         jenis = kinds.pop() if len(kinds) == 1 else "sub kegiatan/kegiatan/program"
         links = self._links()
-        return {"ada": bool(low), "rows": low, "kaitan": bool(links),
-                "indikator": [", ".join(str(no) for no, k in links
-                                        if r.kode == k or r.kode.startswith(k + ".")) or "–"
-                              for r in low],
+        # the indicators each low line supports: it or a budget row above it is linked
+        supports = [", ".join(str(no) for no, k in links
+                              if r.kode == k or r.kode.startswith(k + ".")) or "–" for r in low]
+        return {"ada": bool(low), "rows": low, "kaitan": bool(links), "indikator": supports,
                 "kalimat": N.render("penghambat", periode=self.periode, n=len(low),
                                     semua=len(leaves), jenis=jenis, ambang=ambang,
                                     nol=sum(1 for r in low if not r.realisasi), kaitan=bool(links),
-                                    lepas=sum(1 for r in low if not any(
-                                        r.kode == k or r.kode.startswith(k + ".") for _, k in links)))}
+                                    lepas=supports.count("–"))}
 
     def _links(self) -> list[tuple[int, str]]:
         """(indicator number, budget code) for every code an indicator is linked to."""
+        from lkj.validation import split_kode_anggaran
+
         ind = self.r.indikator
         if "kode_anggaran" not in ind:
             return []
-        return [(int(r.no), k) for r in ind.itertuples() for k in (r.kode_anggaran or "").split(", ") if k]
+        return [(int(r.no), k) for r in ind.itertuples() for k in split_kode_anggaran(r.kode_anggaran)]
 
     def _rollup_sentence(self) -> str:
         """Which rows of the budget table are sums of the rows below them (none: no sentence)."""

@@ -338,3 +338,10 @@ def test_the_paragraph_after_a_table_keeps_6_pt_from_it_in_schema_order():
     assert _space_after_tables('</w:tbl>\n<w:bookmarkEnd w:id="16" />\n<w:p><w:r/></w:p>') == \
         '</w:tbl>\n<w:bookmarkEnd w:id="16" />\n<w:p><w:pPr><w:spacing w:before="120"/></w:pPr><w:r/></w:p>'
     assert _space_after_tables(kept) == kept  # a paragraph that sets its own spacing
+
+
+def test_a_row_kept_twice_still_has_one_cant_split():
+    from lkj.render.docx import _keep_together
+    row = "<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:p>a</w:p></w:tc></w:tr>"
+    out = _keep_together(f"<!--lkj-keep--><w:tbl>{row}</w:tbl><w:p>b</w:p><!--/lkj-keep-->")
+    assert out.count("<w:cantSplit/>") == 1  # twice is no valid WordprocessingML

@@ -172,7 +172,10 @@ def _fit_tables(xml: str, width: int) -> str:
 
 
 def _cant_split(row: str) -> str:
-    """A table row is never split over two pages (a verdict printed "Sangat" | "Tinggi" was)."""
+    """A table row is never split over two pages (a verdict printed "Sangat" | "Tinggi" was).
+    Once: a data table's rows have it already when a kept block holds them too."""
+    if "<w:cantSplit/>" in row:
+        return row
     if "<w:trPr>" in row:
         return row.replace("<w:trPr>", "<w:trPr><w:cantSplit/>", 1)
     return row.replace("<w:tr>", "<w:tr><w:trPr><w:cantSplit/></w:trPr>", 1)

@@ -445,7 +445,7 @@ local function render_signatures(div)
     for _ = 1, ncol do table.insert(cols, "1fr") end
     out:insert(raw_typst("#block(breakable: false, width: 100%, above: 2em)[#grid(columns: (" ..
       table.concat(cols, ", ") .. ",), column-gutter: 2em,"))
-    for i, s in ipairs(sigs) do
+    for i = 1, ncol do
       out:insert(raw_typst("["))
       out:extend(render(i))
       out:insert(raw_typst(i < ncol and "]," or "]"))
@@ -458,7 +458,7 @@ local function render_signatures(div)
     -- A borderless table (no header row) with one cell per signature.
     local cells = {}
     local colspecs = {}
-    for i, s in ipairs(sigs) do
+    for i = 1, #sigs do
       table.insert(cells, pandoc.Cell(render(i), pandoc.AlignCenter))
       table.insert(colspecs, { pandoc.AlignCenter, 1.0 / #sigs })
     end
