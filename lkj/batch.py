@@ -69,8 +69,9 @@ def warm_up(root: Path | None = None) -> None:
     matplotlib.use("Agg")  # before pyplot, as lkj.charts does
     for name in WARM_MODULES:
         importlib.import_module(name)
-    from lkj import charts, execute, formatting, pipeline, render
+    from lkj import charts, execute, formatting, pipeline, render, report
     charts.warm_up()  # fonts and glyph caches, shared by every report's charts
+    report.warm_up()  # templates compiled, number words loaded
     execute._register_engines()
     execute._shell_class()
     formatting.number(1234.5)  # loads babel's id_ID locale data

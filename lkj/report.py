@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -285,11 +285,7 @@ class Laporan:
         folders = [TEMPLATES / self.susunan, TEMPLATES]
         if self.overrides is not None and self.overrides.is_dir():
             folders[:0] = [self.overrides / self.susunan, self.overrides]
-        loaders = [FileSystemLoader(str(f)) for f in folders if f.is_dir()]
-        return SandboxedEnvironment(loader=ChoiceLoader(loaders), undefined=StrictUndefined,
-                                    trim_blocks=True, lstrip_blocks=True, autoescape=False,
-                                    keep_trailing_newline=True, finalize=F.md,
-                                    extensions=[_LiteralHtml])
+        return _environment(tuple(folders))
 
     def _render(self, name: str, bab: int) -> str:
         state = self._counters
@@ -1001,3 +997,27 @@ class Laporan:
             "date": F.tanggal(_date(lap["tanggal"])), "lang": "id",
             "lkj-daftar": True,  # Daftar Tabel and Daftar Gambar after the Daftar Isi
         })
+
+
+@lru_cache(maxsize=None)
+def _environment(folders: tuple[Path, ...]) -> SandboxedEnvironment:
+    """One environment per list of template folders: it keeps its compiled templates (and
+    compiles one again when its file changes), so lkj's are compiled once per process and the
+    reports of `lkj all` and the rebuilds of `lkj watch` fork from one that did it."""
+    # a folder made later (a kecamatan's templat/) is read then: none is left out for lacking
+    loaders = [FileSystemLoader(str(f)) for f in folders]
+    return SandboxedEnvironment(loader=ChoiceLoader(loaders), undefined=StrictUndefined,
+                                trim_blocks=True, lstrip_blocks=True, autoescape=False,
+                                keep_trailing_newline=True, finalize=F.md,
+                                extensions=[_LiteralHtml])
+
+
+def warm_up() -> None:
+    """Compile lkj's chapter templates and sentences and load the number words, once."""
+    for susunan in SUSUNAN:
+        env = _environment((TEMPLATES / susunan, TEMPLATES))
+        for name in {f"{n}.md" for n in (*SECTIONS, "jejak_audit")} & set(env.list_templates()):
+            env.get_template(name)
+    for name in N.T:
+        N._template(name)
+    F.bilangan(2)

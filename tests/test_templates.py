@@ -7,9 +7,12 @@ escaped, and a template that cannot be used is named with its line by ``lkj chec
 
 from __future__ import annotations
 
-import pytest
+import os
 
-from lkj import pipeline
+import pytest
+from jinja2 import Environment
+
+from lkj import pipeline, report
 from lkj.cli import main
 from lkj.errors import LkjError
 from lkj.params import ReportId
@@ -88,6 +91,29 @@ def test_a_kecamatan_template_may_be_for_one_layout_only(project):
     (project / "data/raw/candipuro/2023/camat/tw2/laporan.csv").open("a").write(
         "susunan;triwulanan\n")
     assert "# BAB I MILIK KAMI" in laporan(project).section("pendahuluan")
+
+
+def test_a_template_edited_while_lkj_runs_is_read_again(project):
+    # one process builds many reports (a notebook, `lkj all`, `lkj watch`): templates are
+    # compiled once, yet an edit is seen at the next report
+    override(project, "penutup", "# BAB IV PENUTUP {.unnumbered}\n\nKalimat pertama.\n")
+    assert "Kalimat pertama." in laporan(project).section("penutup")
+    path = project / "data/raw/candipuro/templat/penutup.md"
+    path.write_text("# BAB IV PENUTUP {.unnumbered}\n\nKalimat kedua.\n", encoding="utf-8")
+    later = path.stat().st_mtime + 2
+    os.utime(path, (later, later))
+    assert "Kalimat kedua." in laporan(project).section("penutup")
+
+
+def test_a_warm_process_compiles_no_template_of_lkj_again(project, monkeypatch):
+    # the reports of `lkj all` and the rebuilds of `lkj watch` fork from a warmed-up process
+    report.warm_up()
+    compiled = []
+    real = Environment.compile
+    monkeypatch.setattr(Environment, "compile",
+                        lambda env, *a, **k: compiled.append(a) or real(env, *a, **k))
+    laporan(project).markdown()
+    assert compiled == []
 
 
 def test_letters_skip_sections_without_content(project):
