@@ -55,7 +55,9 @@ def _pdf_pages(path: Path) -> list[str]:
 def _fonts(path: Path) -> set[str]:
     lines = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
                            check=True).stdout.splitlines()[2:]
-    return {re.sub(r"^[A-Z]{6}\+", "", line.split()[0]) for line in lines}
+    # with the subset tag (typst derives it from the font file and the glyphs): the same font
+    # files, lkj's own, not a system copy of another version (LibreOffice installs one)
+    return {line.split()[0] for line in lines}
 
 
 class _Structure(HTMLParser):

@@ -11,6 +11,7 @@ lkj already wrote (``lkj-date``).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -106,7 +107,9 @@ def _render_quarto(
             if settings[fmt].get("toc-title"):  # else Quarto's language file names it
                 fmts[_QUARTO_TO[fmt]]["toc-title"] = str(settings[fmt]["toc-title"])
         if "typst" in fmts:  # the fonts the embedded engine gives typst
-            fmts["typst"]["font-paths"] = _typst_fonts(settings["pdf"], root)[0]
+            # relative to the project (the work dir): Quarto reads "/…" as project-relative
+            fmts["typst"]["font-paths"] = [os.path.relpath(d, work)
+                                           for d in _typst_fonts(settings["pdf"], root)[0]]
         config = {
             "project": {"type": "default"},
             "execute": {"enabled": False, "echo": False, "warning": False, "error": False,
@@ -120,7 +123,12 @@ def _render_quarto(
         cmd = [quarto, "render", source.name, "--to", "all", "--no-execute"]  # every format: listed
         # No memory limit: Quarto's runtime (deno) reserves far more address space than it
         # uses. Its time limit ends the whole process group (the pandoc and typst it runs).
-        proc = tools.run(cmd, "Quarto", work, QUARTO_TIMEOUT, env=_tool_env(epoch), check=False)
+        env = _tool_env(epoch) or dict(os.environ)
+        if "typst" in fmts and _typst_fonts(settings["pdf"], root)[1]:
+            # as the embedded engine: lkj's own fonts only, never a system copy of another
+            # version (LibreOffice installs one), whose widths wrap table cells differently
+            env["TYPST_IGNORE_SYSTEM_FONTS"] = "true"
+        proc = tools.run(cmd, "Quarto", work, QUARTO_TIMEOUT, env=env, check=False)
         if proc.returncode != 0:
             raise LkjError(f"Quarto gagal merender {notebook.name} (kode {proc.returncode}). "
                            f"Pesan terakhir dari Quarto:\n{_tail(proc.stderr or proc.stdout)}")
