@@ -189,9 +189,11 @@ def test_body_font_size_and_spacing(parts):
     assert (spacing.get(f"{W}after"), spacing.get(f"{W}line")) == ("120", "276")  # 6 pt, 1,15
     body = _styles(parts)["BodyText"]
     assert _val(body, "pPr/spacing", "after") == "120"
-    # ragged right: Word and LibreOffice stretch every line of a paragraph with line breaks
-    # (check boxes, "Nama : …") when it is justified
-    assert _val(body, "pPr/jc") == "left"
+    # justified, as the PDF; a line ending in a line break (check boxes, "Nama : …") is not
+    # stretched (Word's and LibreOffice's compatibility option), table cells are not justified
+    assert _val(body, "pPr/jc") == "both"
+    assert _tree(parts, "word/settings.xml").find(_w("compat/doNotExpandShiftReturn")) is not None
+    assert _val(_styles(parts)["Compact"], "pPr/jc") == "left"
     styles = parts["word/styles.xml"]
     for leftover in ("Aptos", "Calibri", "minorHAnsi", "majorHAnsi"):
         assert leftover not in styles, leftover

@@ -218,14 +218,14 @@ def lkj_styles(page: dict) -> dict[str, str]:
     styles = {
         "Normal": _para_style("Normal", "Normal", based_on=None, extra="<w:qFormat/>"),
         "BodyText": _para_style(
-            "BodyText", "Body Text", f'<w:spacing w:before="0" w:after="{AFTER_6PT}"/><w:jc w:val="left"/>',
+            "BodyText", "Body Text", f'<w:spacing w:before="0" w:after="{AFTER_6PT}"/><w:jc w:val="both"/>',
             based_on="Normal", link="BodyTextChar"),
         # pandoc uses it after headings and lists: the space before separates a paragraph
         # from the list above it (list items have none).
         "FirstParagraph": _para_style("FirstParagraph", "First Paragraph", f'<w:spacing w:before="{AFTER_6PT}"/>',
                                       based_on="BodyText", next_style="BodyText", custom=True),
         # Tight lists and table cells: no gaps between items.
-        "Compact": _para_style("Compact", "Compact", '<w:spacing w:before="0" w:after="0"/>',
+        "Compact": _para_style("Compact", "Compact", '<w:spacing w:before="0" w:after="0"/><w:jc w:val="left"/>',
                                based_on="BodyText", custom=True),
         "Title": _para_style(
             "Title", "Title", '<w:keepNext/><w:spacing w:before="240" w:after="120" w:line="240" w:lineRule="auto"/>'
@@ -416,6 +416,11 @@ def edit_settings(xml: str) -> str:
     # updateFields sits right after w:zoom in the schema's order.
     if "<w:updateFields" not in xml:
         xml = re.sub(r'(<w:zoom\b[^>]*/>)', r'\1<w:updateFields w:val="true"/>', xml, count=1)
+    # Body text is justified, as in the PDF; a line ending in a line break (check boxes, the
+    # PK's "Nama : …") is not stretched — Word's and LibreOffice's "don't expand character
+    # spaces on a line ending with Shift+Return". w:compat comes before w:rsids.
+    if "<w:compat" not in xml:
+        xml = xml.replace("<w:rsids>", "<w:compat><w:doNotExpandShiftReturn/></w:compat>\n  <w:rsids>", 1)
     return xml
 
 
