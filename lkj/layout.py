@@ -107,11 +107,12 @@ def input_patterns(root: Path, rid: ReportId) -> list[str]:
     data = "data" if (Path(root) / "data/kabupaten").is_dir() else f"{code}/../data"
     quarters = [f"{kec}/{rid.tahun}/{rid.unit}/tw{t}" for t in range(1, rid.tw + 1)]
     return [*(f"{kec}/*.{ext}" for ext in ("csv", "xlsx", "png", "jpg", "jpeg")),
-            f"{kec}/templat/*.md", f"{raw}/narasi/*.md",
+            f"{kec}/templat/*.md", f"{kec}/templat/*/*.md", f"{raw}/narasi/*.md",
             # earlier quarters of the year feed the quarterly trend
             *(f"{q}/*.{ext}" for q in quarters for ext in ("csv", "xlsx")),
             f"{data}/*.csv", f"{data}/kabupaten/*",
             f"{code}/*.py", f"{code}/*/*.py", f"{code}/templates/*", f"{code}/templates/*/*",
+            f"{code}/templates/*/*/*",  # the chapters of each layout (bab/permenpan/…)
             "notebooks/laporan.ipynb", "_quarto.yml", "pyproject.toml"]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kabupaten_fixture import BUILT, CORRUPT, kabupaten_project
-from lkj import batch, layout, params
+from lkj import batch, layout, params, report
 from lkj.params import ReportId
 
 RID = ReportId("candipuro", 2023, 2, "camat")
@@ -93,6 +93,18 @@ def test_inputs_include_earlier_quarters_narasi_logos_rules_and_code_but_not_lat
     assert small / "notebooks/laporan.ipynb" in files
     assert Path(batch.__file__).resolve() in files
     assert later not in files
+
+
+def test_every_chapter_template_is_an_input_including_those_of_one_layout(small):
+    # an edited chapter of lkj's (lkj/templates/bab/permenpan/…) or a kecamatan's template for
+    # one layout (templat/triwulanan/…) makes `make report` and `make watch` build again
+    own = small / "data/raw/candipuro/templat/triwulanan/pendahuluan.md"
+    own.parent.mkdir(parents=True)
+    own.write_text("{# sendiri #}\n", encoding="utf-8")
+    files = set(layout.inputs(small, RID))
+    assert own in files
+    lkj_templates = set(Path(report.TEMPLATES).rglob("*.md"))
+    assert lkj_templates and lkj_templates <= {f.resolve() for f in files}
 
 
 def test_latest_year_is_one_rule_for_make_all_and_lkj_report(small):
