@@ -157,6 +157,16 @@ def test_the_kasi_cover_breaks_its_title_before_kecamatan_not_before_a_lone_word
 
 
 @pytest.mark.parametrize("sample", SAMPLES)
+def test_an_indicator_title_in_bold_is_on_the_page_of_its_text(reports, sample):
+    # "**b. Indikator: …**" is a heading in all but name: never alone at a page's foot
+    _, stem, _ = SAMPLES[sample]
+    for page in _pages(reports / f"{stem}.pdf"):
+        for m in re.finditer(r"\b[a-z]\. Indikator: ", page):
+            rest = page[m.end():]
+            assert "Definisi:" in rest or "Realisasi =" in rest, (sample, page[m.start():][:120])
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
 def test_a_lead_in_paragraph_is_on_the_page_of_the_table_it_opens(reports, sample):
     _, stem, _ = SAMPLES[sample]
     pages = _pages(reports / f"{stem}.pdf")

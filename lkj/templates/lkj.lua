@@ -628,11 +628,13 @@ local function transform_blocks(doc)
         local para = b.t == "Para" or b.t == "Plain"
         local lead = kept(nxt) and para
         if IS_TYPST then
-          -- a lead-in goes with what it opens: a table or figure, or whatever follows a
-          -- sentence that announces it ("…, yaitu:", "… sebagai berikut:"). width: 100%: a
+          -- a lead-in goes with what it opens: a table or figure, whatever follows a
+          -- sentence that announces it ("…, yaitu:", "… sebagai berikut:"), or the text under
+          -- a line in bold alone (a run-in heading: "**b. Indikator: …**"). width: 100%: a
           -- block as wide as its text leaves that text unjustified (typst 0.15).
           local opens = para and ((nxt and (nxt.t == "Table" or nxt.t == "Figure"))
-                                  or stringify(b.content):match(":%s*$") ~= nil)
+                                  or stringify(b.content):match(":%s*$") ~= nil
+                                  or (#b.content == 1 and b.content[1].t == "Strong"))
           out:extend((lead or opens) and { raw_typst("#block(sticky: true, width: 100%)["), b, raw_typst("]") }
                      or { b })
         else
