@@ -151,7 +151,12 @@ def efisiensi(capaian_kinerja: Fraction | Decimal | None,
     return gap, TIDAK
 
 
+def tahun_berjalan(tw: int) -> Fraction:
+    """The share of the year gone by at the end of quarter ``tw``, in percent."""
+    return Fraction(tw, 4) * 100
+
+
 def ambang_serapan(tw: int) -> Fraction:
     """A sub kegiatan "hindering" at the end of quarter ``tw``: absorption below half of the
     share of the year gone by (TW I 12,5%, TW II 25%, TW III 37,5%, TW IV 50%)."""
-    return Fraction(tw, 4) * 100 / 2
+    return tahun_berjalan(tw) / 2

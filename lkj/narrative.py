@@ -100,7 +100,7 @@ T = {
     "wilayah": ("Wilayah Kecamatan {{ kecamatan }} terdiri atas {{ n|bilangan }} desa, yaitu {{ desa }}."),
     "pk_memuat": ("Perjanjian kinerja {{ unit }} tahun {{ tahun }} memuat {{ n|bilangan }} "
                   "indikator kinerja beserta sasarannya sebagai berikut."),
-    "program_pagu": ("Sasaran tersebut didukung oleh {{ n|bilangan }} program dengan pagu anggaran "
+    "program_pagu": ("Anggaran tahun {{ tahun }} terdiri atas {{ n|bilangan }} program dengan pagu "
                      "seluruhnya Rp{{ pagu|rupiah }}."),
     "belum_tercapai": (
         "Sampai dengan {{ periode }}, "
@@ -129,7 +129,7 @@ T = {
         "({{ realisasi }}) {% if memenuhi %}memenuhi{% else %}belum memenuhi{% endif %} standar "
         "tersebut."),
     "standar_tidak_ada": (
-        "Untuk indikator {{ daftar }} tidak ada standar nasional yang ditetapkan, sehingga "
+        "Untuk indikator {{ daftar }}, tidak ada standar nasional yang ditetapkan, sehingga "
         "perbandingan dengan standar nasional tidak dapat disajikan."),
     "cakupan_anggaran": (
         "Indikator kinerja di atas didukung anggaran sebesar Rp{{ terkait|rupiah }} "
@@ -143,19 +143,25 @@ T = {
         "pada jumlah di tabel per program anggaran itu dihitung sekali."),
     "penghambat": (
         "{% if n %}Sampai dengan {{ periode }}, {{ n|bilangan }} dari {{ semua|bilangan }} "
-        "{{ jenis }} menyerap "
-        "kurang dari {{ ambang|percent }} pagunya (separuh dari bagian tahun yang telah "
-        "berjalan){% if nol %}, {{ nol|bilangan }} di antaranya belum terealisasi sama sekali (Rp0)"
-        "{% endif %}. {% if not kaitan %}{{ jenis|capitalize }} tersebut menghambat pencapaian "
-        "kinerja bila kegiatannya mendukung indikator:{% elif lepas == n %}Tidak satu pun di "
-        "antaranya dikaitkan dengan indikator kinerja, sehingga tidak menghambat pencapaian "
-        "indikator:{% elif lepas == 0 %}{{ jenis|capitalize }} tersebut mendukung indikator (kolom "
-        "Indikator) dan menghambat pencapaiannya:{% else %}Sebanyak {{ (n - lepas)|bilangan }} "
-        "{{ jenis }} tersebut mendukung indikator (kolom Indikator) dan menghambat "
-        "pencapaiannya; {{ lepas|bilangan }} lainnya tidak dikaitkan dengan indikator mana "
-        "pun:{% endif %}"
+        "{{ jenis }} menyerap kurang dari {{ ambang|percent }} pagu, yaitu separuh dari bagian "
+        "tahun yang telah berjalan ({{ berjalan|percent }}){% if nol %}, {{ nol|bilangan }} di "
+        "antaranya belum terealisasi sama sekali (Rp0){% endif %}. "
+        "{% if not kaitan %}{{ jenis|capitalize }} tersebut menghambat pencapaian kinerja bila "
+        "kegiatannya mendukung indikator:"
+        "{% elif lepas == n %}Tidak satu pun di antaranya dikaitkan dengan indikator kinerja, "
+        "sehingga tidak menghambat pencapaian indikator:"
+        "{% elif hambat == n %}{% if n == 1 %}{{ jenis|capitalize }} tersebut{% else %}Semuanya"
+        "{% endif %} mendukung indikator yang belum tercapai, sehingga "
+        "menghambat pencapaiannya:"
+        "{% elif aman == n %}{% if n == 1 %}{{ jenis|capitalize }} tersebut{% else %}Semuanya"
+        "{% endif %} hanya mendukung indikator yang sudah tercapai, sehingga "
+        "tidak menghambat pencapaiannya:"
+        "{% else %}Dari {{ n|bilangan }} {{ jenis }} tersebut, {{ bagian }}:{% endif %}"
         "{% else %}Sampai dengan {{ periode }} tidak ada "
         "{{ jenis }} yang menyerap kurang dari {{ ambang|percent }} pagunya.{% endif %}"),
+    "penghambat_hambat": "{{ n|bilangan }} menghambat indikator yang belum tercapai",
+    "penghambat_aman": "{{ n|bilangan }} hanya mendukung indikator yang sudah tercapai",
+    "penghambat_lepas": "{{ n|bilangan }} tidak dikaitkan dengan indikator mana pun",
     "capaian_butir": ("- {{ indikator }}: capaian {{ capaian|percent }} ({{ kategori }}), "
                       "{% if tercapai %}tercapai{% else %}belum tercapai{% endif %}."),
     "kesimpulan_anggaran": (

@@ -77,13 +77,16 @@ def resolve(root: Path, kec: str, tw: object, tahun: object = None,
         tahun_n = layout.latest_year(root, tw_n, kec, unit)
         if tahun_n is None:
             raise LkjError(
-                f"Tidak ada data untuk {kec}, unit '{unit}', Triwulan {tw_n}: buat folder "
-                f"data/raw/{kec}/<tahun>/{unit}/tw{tw_n}/ (lihat docs/data.md).")
+                f"Tidak ada data untuk {kec}, unit '{unit}', Triwulan {tw_n}. Siapkan foldernya "
+                f"dengan 'make init KEC={kec} TAHUN=<tahun> TW={tw_n}"
+                f"{'' if unit == 'camat' else f' UNIT={unit}'}' (menyalin data triwulan "
+                f"sebelumnya bila ada), lalu isi berkasnya (lihat docs/data.md).")
     else:
         tahun_n = parse_tahun(tahun)
     rid = ReportId(kec, tahun_n, tw_n, unit)
     if not rid.raw_dir(root).is_dir():
         raise LkjError(
             f"Folder data {rid.raw_dir(root).relative_to(root)}/ tidak ada. Periksa KEC, TAHUN, "
-            f"TW dan UNIT, atau siapkan datanya (lihat docs/data.md).")
+            f"TW dan UNIT, atau siapkan datanya dengan 'make init KEC={kec} TAHUN={tahun_n} "
+            f"TW={tw_n}{'' if unit == 'camat' else f' UNIT={unit}'}' (lihat docs/data.md).")
     return rid

@@ -504,10 +504,12 @@ class Rekap:
                         F.rupiah(int(below["pagu"].sum()))])
         if low:
             parts.append("## Anggaran yang belum terserap {.unnumbered}\n")
-            parts.append(f"Baris anggaran paling rinci (sub kegiatan) yang menyerap kurang dari "
-                         f"{F.percent(kinerja.ambang_serapan(self.tw))} paginya sampai dengan "
-                         f"{self.periode} (separuh dari bagian tahun yang telah berjalan), "
-                         "termasuk yang belum terealisasi sama sekali.\n")
+            parts.append(f"Baris anggaran paling rinci (sub kegiatan) yang sampai dengan "
+                         f"{self.periode} menyerap kurang dari "
+                         f"{F.percent(kinerja.ambang_serapan(self.tw))} pagu, yaitu separuh dari "
+                         f"bagian tahun yang telah berjalan "
+                         f"({F.percent(kinerja.tahun_berjalan(self.tw))}), termasuk yang belum "
+                         "terealisasi sama sekali.\n")
             parts.append(F.md_table(["Kecamatan", "Baris anggaran", "Serapan rendah", "Rp0",
                                      "Pagu serapan rendah (Rp)"], low, "lrrrr",
                                     f"{self._number('Tabel')} Anggaran dengan serapan rendah "

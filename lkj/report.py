@@ -380,12 +380,12 @@ class Laporan:
             "jejak": self._audit(),
             "kalimat": {
                 "wilayah": N.render("wilayah", kecamatan=self.kec, n=len(self.r.desa),
-                                    desa=F.Markup(", ".join(F.md(n) for n in
-                                                            self.r.desa["nama_desa"]))),
+                                    desa=F.Markup(F.daftar([F.md(n) for n in self.r.desa["nama_desa"]]))),
                 "pegawai": self._pegawai_sentence(),
                 "pk_memuat": N.render("pk_memuat", unit=self.unit_nama, tahun=self.tahun,
                                       n=len(ind)),
-                "program_pagu": N.render("program_pagu", n=len(prog), pagu=tot["pagu"]),
+                "program_pagu": N.render("program_pagu", n=len(prog), pagu=tot["pagu"],
+                                         tahun=self.tahun),
                 "dasar_target": self._basis_sentence(),
                 "standar": self._standard_sentences(),
                 "cakupan": N.render(
@@ -395,8 +395,8 @@ class Laporan:
                     program=F.Markup(", ".join(f"{F.md(p['kode'])} {F.md(p['uraian'])}"
                                                for p in tot["program_tanpa_indikator"]))),
                 "ganda": [N.render("anggaran_ganda", kode=g["kode"], uraian=g["uraian"],
-                                   n=len(g["indikator"]), indikator="nomor " + ", ".join(
-                                       str(no[i]) for i in g["indikator"]))
+                                   n=len(g["indikator"]), indikator="nomor " + F.daftar(
+                                       [str(no[i]) for i in g["indikator"]]))
                           for g in tot["anggaran_ganda"]],
                 "rumus_capaian": " ".join(
                     f"Untuk indikator yang makin {'tinggi' if p == kinerja.NAIK else 'rendah'} makin "
@@ -471,8 +471,8 @@ class Laporan:
                                 realisasi=F.value_with_unit(r.realisasi, r.satuan),
                                 memenuhi=now >= std if r.polaritas == kinerja.NAIK else now <= std))
         if without:
-            out.append(N.render("standar_tidak_ada", daftar=F.Markup(", ".join(
-                f"*{F.md(n)}*" for n in without))))
+            out.append(N.render("standar_tidak_ada", daftar=F.Markup(F.daftar(
+                [f"*{F.md(n)}*" for n in without]))))
         return out
 
     def _leaves(self):
@@ -490,14 +490,23 @@ class Laporan:
         kinds = {A.LEVEL_LABEL[lv].lower() for lv in leaves["level"]}
         jenis = kinds.pop() if len(kinds) == 1 else "sub kegiatan/kegiatan/program"
         links = self._links()
-        # the indicators each low line supports: it or a budget row above it is linked
-        supports = [", ".join(str(no) for no, k in links
-                              if r.kode == k or r.kode.startswith(k + ".")) or "–" for r in low]
-        return {"ada": bool(low), "rows": low, "kaitan": bool(links), "indikator": supports,
+        # A low line holds back the indicators it supports (it or a budget row above it is
+        # linked) that are not yet achieved; one supporting achieved indicators only does not.
+        unmet = {int(r.no) for r in self.r.indikator.itertuples() if not r.tercapai}
+        linked = [[no for no, k in links if r.kode == k or r.kode.startswith(k + ".")]
+                  for r in low]
+        held = [", ".join(str(no) for no in dict.fromkeys(nos) if no in unmet) or "–"
+                for nos in linked]
+        hambat, lepas = sum(h != "–" for h in held), sum(not nos for nos in linked)
+        count = {"hambat": hambat, "aman": len(low) - hambat - lepas, "lepas": lepas}
+        bagian = F.Markup(F.daftar([N.render(f"penghambat_{k}", n=v) for k, v in count.items()
+                                    if v]))
+        return {"ada": bool(low), "rows": low, "kaitan": bool(links), "indikator": held,
                 "kalimat": N.render("penghambat", periode=self.periode, n=len(low),
                                     semua=len(leaves), jenis=jenis, ambang=ambang,
-                                    nol=sum(1 for r in low if not r.realisasi), kaitan=bool(links),
-                                    lepas=supports.count("–"))}
+                                    berjalan=kinerja.tahun_berjalan(self.tw), kaitan=bool(links),
+                                    nol=sum(1 for r in low if not r.realisasi), bagian=bagian,
+                                    **count)}
 
     def _links(self) -> list[tuple[int, str]]:
         """(indicator number, budget code) for every code an indicator is linked to."""
@@ -520,7 +529,7 @@ class Laporan:
         peg = self.r.pegawai
         if not len(peg):
             return ""
-        rincian = F.Markup(F.daftar([f"{int(p.jumlah)} pegawai {F.md(p.status)}"
+        rincian = F.Markup(F.daftar([f"{int(p.jumlah)} orang {F.md(p.status)}"
                                      for p in peg.itertuples()]))
         return N.render("pegawai", unit=self.unit_nama, rincian=rincian,
                         total=int(sum(int(j) for j in peg["jumlah"])) if len(peg) > 1 else 0)
@@ -570,8 +579,8 @@ class Laporan:
                           n_desa=grid["desa"].nunique(), penyebut=F.number(r.penyebut, 0))
         return F.Markup(
             f"Dokumen dinilai pada akhir periode ({F.md(F.tanggal(end))}). Dokumen tepat waktu "
-            f"apabila:\n\n{rules}\n\nDokumen yang batas waktunya belum tiba dihitung belum "
-            f"tepat waktu (nilai 0) sampai ditetapkan. {jumlah}")
+            f"apabila:\n\n{rules}\n\nDokumen yang batas waktunya belum tiba "
+            f"belum dihitung tepat waktu (nilai 0) sampai ditetapkan. {jumlah}")
 
     # ---- blocks ---------------------------------------------------------------------------
     def _logo(self) -> F.Markup:
@@ -907,7 +916,7 @@ class Laporan:
         rows = [[r.kode, r.uraian, F.rupiah(r.pagu), F.rupiah(r.realisasi), F.percent(r.persen)]
                 + ([no] if ctx["kaitan"] else []) for r, no in zip(ctx["rows"], ctx["indikator"])]
         head = ["Kode", "Uraian", "Pagu (Rp)", "Realisasi (Rp)", "Serapan"]
-        return F.md_table(head + (["Indikator"] if ctx["kaitan"] else []), rows,
+        return F.md_table(head + (["Indikator yang Dihambat"] if ctx["kaitan"] else []), rows,
                           "llrrr" + ("c" if ctx["kaitan"] else ""),
                           *self._caption(bab, "tbl-penghambat", f"Anggaran dengan "
                                                                          f"Serapan Rendah "

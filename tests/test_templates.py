@@ -116,6 +116,35 @@ def test_a_warm_process_compiles_no_template_of_lkj_again(project, monkeypatch):
     assert compiled == []
 
 
+def test_the_analysis_follows_the_order_of_permenpan_rb_53_2014(project):
+    # Lampiran Permenpan RB 53/2014, analisis capaian kinerja: (2) tahun lalu, (3) target jangka
+    # menengah, (4) standar nasional, (5) penyebab, (6) efisiensi, (7) program penunjang
+    order = ["Perbandingan dengan Tahun 2022", "Perbandingan dengan Standar Nasional",
+             "Analisis Penyebab", "Analisis Efisiensi", "Program yang Menunjang",
+             "Program yang Menghambat"]
+    for rid in (RID, ReportId("senduro", 2023, 2)):
+        pipeline.process(project, rid)
+        lap = Laporan.from_processed(rid.processed_dir(project))
+        lap.dry = True
+        text = lap.markdown()
+        where = [text.find(f"{heading}") for heading in order]
+        assert -1 not in where and where == sorted(where), (rid, where)
+
+
+def test_a_section_title_names_only_what_the_narasi_holds(project):
+    # Senduro (triwulanan) writes a rencana tindak lanjut but no hambatan.md
+    rid = ReportId("senduro", 2023, 2)
+    pipeline.process(project, rid)
+    lap = Laporan.from_processed(rid.processed_dir(project))
+    lap.dry = True
+    text = lap.markdown()
+    assert "## 2\\.4 Rencana Tindak Lanjut" in text and "Hambatan" not in text
+    assert "**Rencana tindak lanjut**" not in text  # no sub-title under its own title
+    # a program serving two indicators: the Capaian printed for it is their average, said so
+    assert "adalah rata-rata capaian indikator tersebut" in text
+    assert "rata-rata capaian indikator tersebut" not in laporan(project).markdown()  # Candipuro
+
+
 def test_letters_skip_sections_without_content(project):
     text = laporan(project).section("perencanaan")
     assert "## A. Visi, Misi" in text and "## B. Perjanjian Kinerja" in text
