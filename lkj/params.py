@@ -68,6 +68,7 @@ def resolve(root: Path, kec: str, tw: object, tahun: object = None,
     kec = _name(kec, "KEC", "KEC=candipuro")
     unit = _name(unit or DEFAULT_UNIT, "UNIT", "UNIT=camat")
     tw_n = parse_tw(tw)
+    unit_arg = "" if unit == "camat" else f" UNIT={unit}"  # for the make init a message names
     if not (root / layout.RAW / kec).is_dir():
         known = layout.kec_folders(root)
         raise LkjError(
@@ -78,9 +79,8 @@ def resolve(root: Path, kec: str, tw: object, tahun: object = None,
         if tahun_n is None:
             raise LkjError(
                 f"Tidak ada data untuk {kec}, unit '{unit}', Triwulan {tw_n}. Siapkan foldernya "
-                f"dengan 'make init KEC={kec} TAHUN=<tahun> TW={tw_n}"
-                f"{'' if unit == 'camat' else f' UNIT={unit}'}' (menyalin data triwulan "
-                f"sebelumnya bila ada), lalu isi berkasnya (lihat docs/data.md).")
+                f"dengan 'make init KEC={kec} TAHUN=<tahun> TW={tw_n}{unit_arg}' (menyalin data "
+                f"triwulan sebelumnya bila ada), lalu isi berkasnya (lihat docs/data.md).")
     else:
         tahun_n = parse_tahun(tahun)
     rid = ReportId(kec, tahun_n, tw_n, unit)
@@ -88,5 +88,5 @@ def resolve(root: Path, kec: str, tw: object, tahun: object = None,
         raise LkjError(
             f"Folder data {rid.raw_dir(root).relative_to(root)}/ tidak ada. Periksa KEC, TAHUN, "
             f"TW dan UNIT, atau siapkan datanya dengan 'make init KEC={kec} TAHUN={tahun_n} "
-            f"TW={tw_n}{'' if unit == 'camat' else f' UNIT={unit}'}' (lihat docs/data.md).")
+            f"TW={tw_n}{unit_arg}' (lihat docs/data.md).")
     return rid

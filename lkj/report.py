@@ -367,6 +367,8 @@ class Laporan:
             "logo": self._logo(),
             "ada": {"riwayat": bool(len(riw)), "renstra": bool(ind["target_renstra"].notna().any()),
                     "efisiensi": bool(len(linked)), "gambar_riwayat": "riwayat" in self.figures,
+                    # a program's Capaian is then the average of its indicators'
+                    "program_rata_rata": any(len(i) > 1 for _, i in self._program_links),
                     "gambar_triwulan": "triwulan" in self.figures},
             "aturan_efisiensi": kinerja.ATURAN_EFISIENSI,
             # the kabupaten's rules (data/kabupaten/*.yml), for the chapter templates to print
@@ -922,18 +924,23 @@ class Laporan:
                                                                          f"Serapan Rendah "
                                                                          f"{self.periode}"))
 
-    def _t_efisiensi_program(self, bab: int) -> str:
-        """Cost per outcome per program (seed 002): every program, each rupiah once; the
-        indicators it supports and their capaian."""
+    @cached_property
+    def _program_links(self) -> list:
+        """Each program with the indicators linked to it or to a budget line under it."""
         from lkj.validation import split_kode_anggaran
 
         ind = self.r.indikator
+        return [(p, [r for r in ind.itertuples()
+                     if any(A.sort_key(k)[:3] == A.sort_key(p.kode)
+                            for k in split_kode_anggaran(r.kode_anggaran))])
+                for p in A.programs(self.r.anggaran).itertuples()]
+
+    def _t_efisiensi_program(self, bab: int) -> str:
+        """Cost per outcome per program (seed 002): every program, each rupiah once; the
+        indicators it supports and their capaian."""
         tot = self.meta["ringkasan"]
         rows = []
-        for p in A.programs(self.r.anggaran).itertuples():
-            linked = [r for r in ind.itertuples()
-                      if any(A.sort_key(k)[:3] == A.sort_key(p.kode)
-                             for k in split_kode_anggaran(r.kode_anggaran))]
+        for p, linked in self._program_links:
             cap = kinerja.average([r.capaian for r in linked])
             gap, label = (kinerja.efisiensi(cap, p.persen) if linked
                           else (None, "Tidak dikaitkan dengan indikator"))

@@ -106,10 +106,10 @@ def _render_quarto(
             fmts[_QUARTO_TO[fmt]] = _format_options(w)
             if settings[fmt].get("toc-title"):  # else Quarto's language file names it
                 fmts[_QUARTO_TO[fmt]]["toc-title"] = str(settings[fmt]["toc-title"])
+        font_dirs, own_fonts = _typst_fonts(settings["pdf"], root)
         if "typst" in fmts:  # the fonts the embedded engine gives typst
             # relative to the project (the work dir): Quarto reads "/…" as project-relative
-            fmts["typst"]["font-paths"] = [os.path.relpath(d, work)
-                                           for d in _typst_fonts(settings["pdf"], root)[0]]
+            fmts["typst"]["font-paths"] = [os.path.relpath(d, work) for d in font_dirs]
         config = {
             "project": {"type": "default"},
             "execute": {"enabled": False, "echo": False, "warning": False, "error": False,
@@ -124,7 +124,7 @@ def _render_quarto(
         # No memory limit: Quarto's runtime (deno) reserves far more address space than it
         # uses. Its time limit ends the whole process group (the pandoc and typst it runs).
         env = _tool_env(epoch) or dict(os.environ)
-        if "typst" in fmts and _typst_fonts(settings["pdf"], root)[1]:
+        if "typst" in fmts and own_fonts:
             # as the embedded engine: lkj's own fonts only, never a system copy of another
             # version (LibreOffice installs one), whose widths wrap table cells differently
             env["TYPST_IGNORE_SYSTEM_FONTS"] = "true"
