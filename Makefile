@@ -159,7 +159,7 @@ test: $(READY)
 	@$(PY) -m ruff check --quiet lkj tests bench
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
-# Timings, memory and reproducibility → bench/results.md (~5 min on 2 cores; BENCH_ARGS=--help).
+# Timings, memory and reproducibility → bench/results.md (~9 min on 2 cores; BENCH_ARGS=--help).
 bench: $(READY)
 	@$(PY) bench/run.py $(BENCH_ARGS)
 
