@@ -7,6 +7,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The three samples of ../shared/seeds: `lkj report` arguments and the reports' path stem.
+SAMPLES = {
+    "candipuro": (["--kec", "candipuro", "--tw", "2", "--tahun", "2023"],
+                  "candipuro/2023/tw2/lkj-candipuro-2023-tw2-camat"),
+    "senduro": (["--kec", "senduro", "--tw", "2", "--tahun", "2023"],
+                "senduro/2023/tw2/lkj-senduro-2023-tw2-camat"),
+    "kasi": (["--kec", "candipuro", "--tw", "2", "--tahun", "2024", "--unit", "kasi-pemberdayaan"],
+             "candipuro/2024/tw2/lkj-candipuro-2024-tw2-kasi-pemberdayaan"),
+}
 
 
 def copy_project(dst: Path) -> Path:

@@ -18,19 +18,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import build_reports, copy_project
+from conftest import SAMPLES, build_reports, copy_project
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.slow
 
-SAMPLES = {
-    "candipuro": (["--kec", "candipuro", "--tw", "2", "--tahun", "2023"],
-                  "candipuro/2023/tw2/lkj-candipuro-2023-tw2-camat"),
-    "senduro": (["--kec", "senduro", "--tw", "2", "--tahun", "2023"],
-                "senduro/2023/tw2/lkj-senduro-2023-tw2-camat"),
-    "kasi": (["--kec", "candipuro", "--tw", "2", "--tahun", "2024", "--unit", "kasi-pemberdayaan"],
-             "candipuro/2024/tw2/lkj-candipuro-2024-tw2-kasi-pemberdayaan"),
-}
 BODY_PT, TABLE_MIN_PT = 12.0, 9.0
 SMALL_TABLE_ROWS = 8   # tables up to this many body rows are never split
 MIN_LINES = 3          # fewer lines than this make a page "nearly empty" ...

@@ -13,21 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project
+from conftest import SAMPLES, copy_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     shutil.which("quarto") is None,
     reason="Quarto tidak terpasang: uji engine quarto hanya berjalan bila `quarto` ada di PATH "
            "(bash ../shared/tools/quarto/install.sh DEST; export PATH=DEST/bin:$PATH)")]
-
-SAMPLES = {
-    "candipuro": (["--kec", "candipuro", "--tw", "2", "--tahun", "2023"],
-                  "candipuro/2023/tw2/lkj-candipuro-2023-tw2-camat"),
-    "senduro": (["--kec", "senduro", "--tw", "2", "--tahun", "2023"],
-                "senduro/2023/tw2/lkj-senduro-2023-tw2-camat"),
-    "kasi": (["--kec", "candipuro", "--tw", "2", "--tahun", "2024", "--unit", "kasi-pemberdayaan"],
-             "candipuro/2024/tw2/lkj-candipuro-2024-tw2-kasi-pemberdayaan"),
-}
 
 
 @pytest.fixture(scope="module")

@@ -22,19 +22,10 @@ import re
 
 import pytest
 
-from conftest import build_reports, copy_project
+from conftest import SAMPLES, build_reports, copy_project
 from test_report_e2e import text_of_html, text_of_pdf
 
 pytestmark = pytest.mark.slow
-
-SAMPLES = {
-    "candipuro": (["--kec", "candipuro", "--tw", "2", "--tahun", "2023"],
-                  "candipuro/2023/tw2/lkj-candipuro-2023-tw2-camat"),
-    "senduro": (["--kec", "senduro", "--tw", "2", "--tahun", "2023"],
-                "senduro/2023/tw2/lkj-senduro-2023-tw2-camat"),
-    "kasi": (["--kec", "candipuro", "--tw", "2", "--tahun", "2024", "--unit", "kasi-pemberdayaan"],
-             "candipuro/2024/tw2/lkj-candipuro-2024-tw2-kasi-pemberdayaan"),
-}
 
 
 def flat(text: str) -> str:
