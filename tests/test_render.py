@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import shutil
 import stat
 import struct
@@ -672,3 +673,47 @@ def test_html_refers_to_no_file_outside_itself(tmp_path):
     refs = re.findall(r'(?:src|href)="([^"#][^"]*)"', html)
     assert all(r.startswith("data:") for r in refs), refs[:5]
     assert "<link rel=\"stylesheet\"" not in html
+
+
+
+def test_table_cells_reach_typst_as_written(tmp_path):
+    """lkj.lua keeps a paragraph in bold alone with the text under it (a sticky block 100 %
+    wide); a table cell in bold alone (Tabel 3.5's program rows) is not such a paragraph: the
+    wide block made typst give all six columns the same width, and a bold program name ran
+    over its cell's border."""
+    import pypandoc
+
+    md = ("| Kode | Uraian | Pagu (Rp) |\n|:--|:--|--:|\n"
+          "| **7\\.01\\.01** | **PROGRAM PENUNJANG URUSAN** | **2\\.011\\.493\\.161** |\n"
+          "| 7\\.01\\.01\\.2\\.01 | Perencanaan, yaitu: | 8\\.500\\.000 |\n\n"
+          ": Tabel 3.5 Realisasi Anggaran\n\n**b. Indikator: Persentase**\n\nTeks di bawahnya.\n")
+    typ = subprocess.run([pypandoc.get_pandoc_path(), "-f", "markdown", "-t", "typst", "--wrap=none",
+                          "--lua-filter", str(R.settings.TEMPLATES / "lkj.lua")], input=md,
+                         capture_output=True, text=True, check=True).stdout
+    table, rest = typ.split("kind: table")
+    assert "[#strong[PROGRAM PENUNJANG URUSAN]]" in table and "#block" not in table
+    assert rest.split()[1:3] == ["#block(sticky:", "true,"]  # the run-in heading, still kept
+
+
+def test_a_table_too_wide_for_its_lines_gives_the_descriptions_what_the_rest_does_not_need(
+        tmp_path):
+    """lkj-halaman.typ, any table wider than one line per row: each column gets its longest
+    word and shares the rest by what it would need on one line. Typst's own "fair share" gave a
+    short header ("Indikator yang Dihambat", over a column of 1s and 2s) as much as the
+    descriptions. Each probe cell prints the width its column got."""
+    from pypdf import PdfReader
+
+    from lkj import tools
+
+    uraian = "Peningkatan Kesadaran Keluarga dalam Peningkatan Pendidikan dan Keterampilan " * 2
+    probe = "layout(s => [W#calc.round(s.width.pt())])"
+    (tmp_path / "t.typ").write_text(
+        R.settings.PAGE_RULES.read_text(encoding="utf-8") + "\n#table(columns: 6,\n"
+        "[Kode], [Uraian], [Pagu (Rp)], [Realisasi (Rp)], [Serapan], [Indikator yang Dihambat],\n"
+        f"[7.01.03.2.06.06], [{uraian}], [3.000.000], [0], [0,00%], [1],\n"
+        f"[], {probe}, [], [], [], {probe},\n)\n", encoding="utf-8")
+    tools.typst_compile(tmp_path / "t.typ", tmp_path / "t.pdf", tmp_path,
+                        [str(R.settings.TEMPLATES / "fonts")], True)
+    described, dihambat = (int(w) for w in re.findall(
+        r"W(\d+)", PdfReader(tmp_path / "t.pdf").pages[0].extract_text()))
+    assert described > 2.5 * dihambat, (described, dihambat)

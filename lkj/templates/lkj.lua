@@ -613,6 +613,9 @@ end
 local function transform_blocks(doc)
   return doc:walk({
     traverse = "topdown",
+    -- A table's cells are left as they are: a block 100% wide in a cell (the sticky lead-in
+    -- below, for a cell in bold alone) makes typst give every column the same width.
+    Table = function(t) return t, false end,
     -- typst: the paragraph that leads into a block kept whole (the checklist's instruction,
     -- the last lines above a signature) goes to the next page with it; a heading before that
     -- paragraph is sticky already: no heading or lead-in is left alone at a page's foot.
