@@ -45,9 +45,9 @@ T = {
         "{{ tahun_lalu }} sebesar {{ realisasi_lalu }}, "
         "realisasi sampai dengan {{ periode }} ({{ realisasi }}) "
         "{% if selisih == 0 %}sama besarnya{% else %}{{ arah }} {{ selisih_teks }}{% endif %}"
-        "{% if akumulasi %}. Realisasi tahun ini masih kumulatif sampai dengan {{ triwulan }}, "
-        "sehingga perbandingan ini belum menilai kinerja tahun {{ tahun }}"
-        "{% elif selisih != 0 %} ({{ penilaian }}){% endif %}."),
+        "{% if not akumulasi and selisih != 0 %} ({{ penilaian }}){% endif %}."
+        "{% if catatan %} Realisasi tahun ini masih kumulatif sampai dengan {{ triwulan }}, "
+        "sehingga perbandingan di atas belum menilai kinerja tahun {{ tahun }}.{% endif %}"),
     "renstra": (
         "Untuk indikator *{{ indikator|md }}*, terhadap target Renstra tahun {{ tahun }} sebesar "
         "{{ target_renstra }}, realisasi "
@@ -94,7 +94,7 @@ T = {
         "{% if capaian_awal is not none and capaian_akhir is not none %}; capaian terhadap "
         "target tahun masing-masing {{ capaian_awal|percent }} ({{ awal }}) dan "
         "{{ capaian_akhir|percent }} ({{ akhir }}){% endif %}. {% endif %}"
-        "{% if akumulasi %}Realisasi tahun {{ tahun }} masih kumulatif sampai dengan "
+        "{% if catatan %}Realisasi tahun {{ tahun }} masih kumulatif sampai dengan "
         "{{ triwulan }}, sehingga belum dapat dibandingkan penuh dengan realisasi akhir tahun "
         "sebelumnya.{% endif %}"),
     "wilayah": ("Wilayah Kecamatan {{ kecamatan }} terdiri atas {{ n|bilangan }} desa, yaitu {{ desa }}."),
@@ -143,9 +143,9 @@ T = {
         "pada jumlah di tabel per program anggaran itu dihitung sekali."),
     "penghambat": (
         "{% if n %}Sampai dengan {{ periode }}, {{ n|bilangan }} dari {{ semua|bilangan }} "
-        "{{ jenis }} menyerap kurang dari {{ ambang|percent }} pagu, yaitu separuh dari bagian "
-        "tahun yang telah berjalan ({{ berjalan|percent }}){% if nol %}, {{ nol|bilangan }} di "
-        "antaranya belum terealisasi sama sekali (Rp0){% endif %}. "
+        "{{ jenis }} menyerap kurang dari {{ ambang|percent }} pagu, yaitu separuh dari serapan "
+        "yang sepadan dengan bagian tahun yang telah berjalan ({{ berjalan|percent }})"
+        "{% if nol %}, {{ nol|bilangan }} di antaranya belum terealisasi sama sekali (Rp0){% endif %}. "
         "{% if not kaitan %}{{ jenis|capitalize }} tersebut menghambat pencapaian kinerja bila "
         "kegiatannya mendukung indikator:"
         "{% elif lepas == n %}Tidak satu pun di antaranya dikaitkan dengan indikator kinerja, "
@@ -234,16 +234,18 @@ def _difference(now, before, satuan: str) -> tuple[Fraction, str]:
     return diff, (_pp(diff) if satuan == "%" else F.value_with_unit(abs(diff), satuan))
 
 
-def banding_sentence(row, lalu, tahun: int, tw: int) -> str:
+def banding_sentence(row, lalu, tahun: int, tw: int, catatan: bool = True) -> str:
     """Compare this period's realisasi with last year's. A cumulative quarter is not judged
-    against a whole year; at Triwulan IV the verdict follows the indicator's polarity."""
+    against a whole year (``catatan``: say so, after the last indicator); at Triwulan IV the
+    verdict follows the indicator's polarity."""
     diff, selisih = _difference(row.realisasi, lalu.realisasi, row.satuan)
     membaik = (diff > 0) == (row.polaritas == kinerja.NAIK)
     return render("banding_tahun_lalu", indikator=row.indikator, tahun_lalu=lalu.tahun,
                   realisasi_lalu=F.value_with_unit(lalu.realisasi, row.satuan),
                   periode=periode(tahun, tw), realisasi=F.value_with_unit(row.realisasi, row.satuan),
                   selisih=diff, arah="lebih tinggi" if diff > 0 else "lebih rendah",
-                  selisih_teks=selisih, akumulasi=tw < 4, tahun=tahun, triwulan=F.triwulan(tw),
+                  selisih_teks=selisih, akumulasi=tw < 4, catatan=catatan and tw < 4,
+                  tahun=tahun, triwulan=F.triwulan(tw),
                   penilaian="kinerja membaik" if membaik else "kinerja menurun")
 
 
@@ -255,7 +257,7 @@ def efisiensi_sentence(row) -> str:
                   label=row.efisiensi)
 
 
-def tren_sentence(row, history, tahun: int, tw: int) -> str:
+def tren_sentence(row, history, tahun: int, tw: int, catatan: bool = True) -> str:
     """Realisasi across the years, its change in printed figures, and — instead of a verdict
     from the raw change — the capaian of each year against that year's own target."""
     hist = history.sort_values("tahun")
@@ -272,5 +274,5 @@ def tren_sentence(row, history, tahun: int, tw: int) -> str:
         arah = "tetap" if diff == 0 else f"{'naik' if diff > 0 else 'turun'} {besar}"
     return render("tren", indikator=row.indikator, deret=F.Markup(", ".join(
                       F.md(d) for d in deret)), arah_tahunan=arah,
-                  awal=awal, akhir=akhir, akumulasi=tw < 4, tahun=tahun,
+                  awal=awal, akhir=akhir, catatan=catatan and tw < 4, tahun=tahun,
                   triwulan=F.triwulan(tw), capaian_awal=cap_awal, capaian_akhir=cap_akhir)

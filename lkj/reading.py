@@ -252,6 +252,9 @@ DELIMITERS = (";", ",", "\t")
 _DELIMITER_NAMES = {";": "titik koma (;)", ",": "koma (,)", "\t": "tab"}
 # Invisible control characters (not tab/newline) break tables in every output format.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Quarto runs "{{< … >}}" (include a file, read the environment) in a title or name even when
+# escaped; no value in the data needs it.
+SHORTCODE = re.compile(r"\{\{\s*[<%]")
 # What Excel writes into a cell whose formula failed; never a real value.
 _EXCEL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!",
                  "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#BUSY!"}
@@ -663,6 +666,10 @@ def read_table(path: Path, label: str, required: list[str], optional: list[str] 
             elif CONTROL_CHARS.search(cells[i]):
                 table.problem("sel berisi karakter kontrol yang tidak terlihat", number, header[i],
                               cells[i], "ketik ulang isi sel ini")
+            elif SHORTCODE.search(cells[i]):
+                table.problem("sel berisi kode Quarto ('{{<' atau '{{%') yang akan dijalankan "
+                              "saat laporan dibuat", number, header[i], cells[i],
+                              "hapus kurung kurawal ganda itu dari isi sel")
             elif cells[i].strip().upper() in _EXCEL_ERRORS:
                 table.problem("sel berisi galat rumus Excel, bukan nilai", number, header[i],
                               cells[i], "perbaiki rumusnya di Excel atau ketik nilainya")

@@ -507,7 +507,7 @@ class Rekap:
             parts.append(f"Baris anggaran paling rinci (sub kegiatan) yang sampai dengan "
                          f"{self.periode} menyerap kurang dari "
                          f"{F.percent(kinerja.ambang_serapan(self.tw))} pagu, yaitu separuh dari "
-                         f"bagian tahun yang telah berjalan "
+                         f"serapan yang sepadan dengan bagian tahun yang telah berjalan "
                          f"({F.percent(kinerja.tahun_berjalan(self.tw))}), termasuk yang belum "
                          "terealisasi sama sekali.\n")
             parts.append(F.md_table(["Kecamatan", "Baris anggaran", "Serapan rendah", "Rp0",

@@ -18,7 +18,8 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import (ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError,
+                    TemplateSyntaxError)
 from jinja2.ext import Extension
 from jinja2.lexer import Token
 from jinja2.sandbox import SandboxedEnvironment
@@ -48,7 +49,7 @@ CHECKLIST = ("Laporan sudah baik", "Laporan kurang baik", "Laporan segera diperb
              "Target dan realisasi diteliti ulang", "Capaian diteliti ulang", "Lain-lain")
 # "@tbl-skala" in a template's own text (never in escaped data, which reads "\@")
 _REFERENCE = re.compile(r"(?<!\\)@((?:tbl|fig)-[A-Za-z0-9_-]+)")
-_SHORTCODE = re.compile(r"\{\{\\\\?[<%]")
+_SHORTCODE = re.compile(r"\{\{\\*[<%]")  # "{{<", or "{{\\<" from a template's own "<"
 # Where a chart goes in a part's Markdown: a control character no input can hold.
 FIGURE = "\x1e"
 _FIGURE = re.compile(f"{FIGURE}([a-z-]+){FIGURE}")
@@ -59,9 +60,15 @@ class _LiteralHtml(Extension):
     <div> would swallow the chapters after it), and a template may come from a kecamatan."""
 
     def filter_stream(self, stream):
+        previous = None
         for token in stream:
             if token.type == "data":
                 token = Token(token.lineno, "data", token.value.replace("<", "\\<"))
+            elif token.type == "name" and token.value == "filter" and previous == "block_begin":
+                # its output skips the escaping: "{% filter replace('LT', '<') %}" writes HTML
+                raise TemplateSyntaxError("blok {% filter %} tidak boleh dipakai di templat; "
+                                          "pakai {{ nilai | filter }}", token.lineno)
+            previous = token.type
             yield token
 
 
@@ -542,12 +549,11 @@ class Laporan:
         return prev.iloc[0] if len(prev) else None
 
     def _banding_sentences(self) -> list[str]:
-        out = []
-        for r in self.r.indikator.itertuples():
-            p = self._last_year(r)
-            if p is not None and p["realisasi"] is not None and r.realisasi is not None:
-                out.append(N.banding_sentence(r, p, self.tahun, self.tw))
-        return out
+        pairs = [(r, p) for r in self.r.indikator.itertuples() if r.realisasi is not None
+                 and (p := self._last_year(r)) is not None and p["realisasi"] is not None]
+        # the caveat of a cumulative quarter once, after the last indicator
+        return [N.banding_sentence(r, p, self.tahun, self.tw, catatan=i == len(pairs) - 1)
+                for i, (r, p) in enumerate(pairs)]
 
     def _renstra_sentences(self) -> list[str]:
         out = []
@@ -563,12 +569,12 @@ class Laporan:
         return out
 
     def _tren_sentences(self) -> list[str]:
-        riw, out = self.r.riwayat, []
-        for r in self.r.indikator.itertuples():
-            hist = riw[(riw["indikator_id"] == r.indikator_id) & riw["realisasi"].notna()]
-            if len(hist) >= 1 and r.realisasi is not None:
-                out.append(N.tren_sentence(r, hist, self.tahun, self.tw))
-        return out
+        riw = self.r.riwayat
+        pairs = [(r, hist) for r in self.r.indikator.itertuples() if r.realisasi is not None
+                 and len(hist := riw[(riw["indikator_id"] == r.indikator_id)
+                                     & riw["realisasi"].notna()]) >= 1]
+        return [N.tren_sentence(r, hist, self.tahun, self.tw, catatan=i == len(pairs) - 1)
+                for i, (r, hist) in enumerate(pairs)]
 
     def _dokumen_rules(self, r) -> F.Markup:
         grid = self.r.dokumen_desa[self.r.dokumen_desa["indikator_id"] == r.indikator_id]
@@ -582,7 +588,7 @@ class Laporan:
         return F.Markup(
             f"Dokumen dinilai pada akhir periode ({F.md(F.tanggal(end))}). Dokumen tepat waktu "
             f"apabila:\n\n{rules}\n\nDokumen yang batas waktunya belum tiba "
-            f"belum dihitung tepat waktu (nilai 0) sampai ditetapkan. {jumlah}")
+            f"diberi nilai 0 (belum tepat waktu) sampai dokumen itu ditetapkan. {jumlah}")
 
     # ---- blocks ---------------------------------------------------------------------------
     def _logo(self) -> F.Markup:

@@ -103,7 +103,12 @@ def _server(root: Path, rid: ReportId, state: State, port: int) -> http.server.H
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's name
             path = self.path.split("?", 1)[0]
-            if path == "/":
+            # a page on another site that renames itself 127.0.0.1 (DNS rebinding) asks with
+            # its own name: only this machine's names are answered
+            host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
+            if host not in ("127.0.0.1", "localhost"):
+                self._send(403, "text/plain; charset=utf-8", b"hanya untuk 127.0.0.1")
+            elif path == "/":
                 self._send(200, "text/html; charset=utf-8", page)
             elif path == "/status":
                 self._send(200, "application/json", state.json())

@@ -118,6 +118,9 @@ def write(path: Path, sheets: Iterable[tuple[str, list[str], list[list[str]]]],
         for row in rows:
             ws.append([_cell_value(v, spec[c].kind if c in spec else "text", c)
                        for v, c in zip(row, header)])
+            for cell in ws[ws.max_row]:  # "=HYPERLINK(…)" from a CSV is text, not a formula
+                if cell.data_type == "f":
+                    cell.data_type = "s"
         last = max(len(rows) + 1, 200)  # validations reach rows the analyst will add
         for j, col in enumerate(header, 1):
             letter = get_column_letter(j)

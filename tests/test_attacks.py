@@ -114,6 +114,8 @@ def inert(node, found: list[str]) -> None:
             "Period", "OneParen", "TwoParens", "DefaultDelim", "Example"):
         found.append(kind)
     c = node.get("c")
+    if kind in ("Code", "CodeBlock") and re.search(r"\{\{\s*[<%]", c[1]):
+        found.append(f"Quarto shortcode in {kind}: {c[1]}")  # Quarto runs them even in code
     if kind in ("Header", "CodeBlock", "Code", "Link", "Table"):
         attr = c[1] if kind == "Header" else c[0]
         if kind != "Header" and (attr[1] or attr[2] or attr[0]):

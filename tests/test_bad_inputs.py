@@ -190,6 +190,11 @@ CASES = [
     Case("invisible control character", edit("kegiatan.csv", "Administrasi Penduduk",
                                               "Administrasi\x07Penduduk"),
          f"{F}kegiatan.csv, baris 5, kolom 'uraian'", "karakter kontrol"),
+    # Quarto would run it in the cover's title (attacker's pass: profil.csv nama_kecamatan)
+    Case("Quarto shortcode in a cell", edit("/profil.csv", "nama_kecamatan;Candipuro",
+                                            "nama_kecamatan;Candipuro{{< env HOME >}}"),
+         "data/raw/candipuro/profil.csv, baris 2, kolom 'nilai'", "kode Quarto",
+         "Candipuro{{< env HOME >}}"),
     Case("Excel formula error", edit("anggaran.csv", "2.011.493.161", "#REF!"),
          f"{F}anggaran.csv, baris 2, kolom 'pagu'", "galat rumus Excel"),
     Case("image over two lines in a narasi", write("narasi/penutup.md",

@@ -209,3 +209,14 @@ def test_csv_wins_over_a_sheet_and_a_header_only_sheet_counts_as_absent(root, tm
     assert workbook.locate(folder, "anggaran") == (folder / "anggaran.csv", None)
     assert workbook.find_sheet(folder, "anggaran") == (folder / workbook.WORKBOOK, "anggaran")
     assert workbook.find_sheet(folder, "riwayat") == (None, None)
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_the_workbook(tmp_path):
+    """A CSV cell "=HYPERLINK(…)" (someone else's input) is written as the text it is: Excel
+    would otherwise run it as a formula when the analyst opens the workbook (attacker's pass)."""
+    path = workbook.write(tmp_path / workbook.WORKBOOK, [
+        ("kegiatan", ["no", "uraian"], [["1", '=HYPERLINK("http://evil.example/","klik")'],
+                                        ["2", "+1+1"], ["3", "@SUM(1+1)"]])], ["Petunjuk"])
+    cells = list(openpyxl.load_workbook(path)["kegiatan"].iter_rows(min_row=2, values_only=False))
+    assert [(c[1].value, c[1].data_type) for c in cells] == [
+        ('=HYPERLINK("http://evil.example/","klik")', "s"), ("+1+1", "s"), ("@SUM(1+1)", "s")]

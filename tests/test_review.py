@@ -154,7 +154,7 @@ def test_6_sentences_match_the_printed_figures(texts, fmt):
     assert "0 RKPDesa + 0 APBDesa + 10 LPPDesa = 10 dokumen, dari 30 dokumen yang dinilai" \
            in candipuro
     assert "(kinerja menurun); realisasi triwulan masih bersifat kumulatif" not in candipuro
-    assert "sehingga perbandingan ini belum menilai kinerja tahun 2023" in candipuro
+    assert "sehingga perbandingan di atas belum menilai kinerja tahun 2023" in candipuro
     # program names as the data writes them (Candipuro's anggaran.csv is in capitals)
     assert "PROGRAM PENUNJANG URUSAN PEMERINTAHAN DAERAH KABUPATEN/KOTA" in candipuro
 

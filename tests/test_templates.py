@@ -165,6 +165,12 @@ def test_data_printed_by_a_template_is_escaped(project):
     ("baris satu\n{% if %}\n", "baris 2: templat bab tidak dapat dipakai"),
     ("{{ tidak_ada }}", "templat bab tidak dapat dipakai"),
     ("{% raw %}{{< include /etc/passwd >}}{% endraw %}", "shortcode Quarto"),
+    ("{% raw %}{{% env HOME %}}{% endraw %}", "shortcode Quarto"),
+    # a filter block's output skips the escaping of the template's own "<" (attacker's pass)
+    ("{% filter replace('LT', '<') %}LTscript>alert(1)LT/script>{% endfilter %}",
+     "baris 1: templat bab tidak dapat dipakai (blok {% filter %} tidak boleh dipakai"),
+    ("{% filter replace('LT','<') %}{% raw %}{{{% endraw %}LT env HOME >}}{% endfilter %}",
+     "blok {% filter %} tidak boleh dipakai"),
 ])
 def test_a_template_that_cannot_be_used_is_named(project, source, words):
     override(project, "penutup", source)

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import psutil
@@ -52,6 +53,10 @@ def test_watch_rebuilds_on_save_shows_failures_and_stops_cleanly(tmp_path):
         page = _get(url).decode("utf-8")
         assert '<iframe id="laporan" src="/laporan.html"' in page
         assert "Kalimat uji pantau" not in _get(url + "laporan.html").decode("utf-8")
+        # a page elsewhere whose name now points here (DNS rebinding) reads nothing
+        rebound = urllib.request.Request(url + "laporan.html", headers={"Host": "evil.example"})
+        with pytest.raises(urllib.error.HTTPError, match="403"):
+            urllib.request.urlopen(rebound, timeout=10)
 
         versi = status()["versi"]
         path = root / NARASI

@@ -42,6 +42,19 @@ end
 
 local plain_attr = function(el) el.attr = pandoc.Attr(); return el end
 
+-- Quarto runs a shortcode ({{< include … >}}, {{< env … >}}) even inside code, where no escape
+-- applies: code that holds one becomes text, which the writer escapes.
+local function shortcode(text) return text:find("{{[<%%]") ~= nil end
+local function code_block(text)
+  if not shortcode(text) then return pandoc.CodeBlock(text) end
+  local lines = pandoc.Inlines({})
+  for line in (text .. "\n"):gmatch("(.-)\n") do
+    if #lines > 0 then lines:insert(pandoc.LineBreak()) end
+    lines:extend(pandoc.Inlines(line))
+  end
+  return pandoc.Para(lines)
+end
+
 local restrict = {
   Image = function(img)
     note("image", img.src)
@@ -74,11 +87,11 @@ local restrict = {
   Math = function(m) return pandoc.Str(m.text) end,
   RawInline = function(r) return pandoc.Str(r.text) end,
   SoftBreak = function() return pandoc.Space() end,
-  Code = plain_attr,
+  Code = function(c) return shortcode(c.text) and pandoc.Inlines(c.text) or plain_attr(c) end,
   Div = function(d) return d.content end,
   Figure = function(f) return f.content end,
-  RawBlock = function(r) return pandoc.CodeBlock(r.text) end,
-  CodeBlock = plain_attr,
+  RawBlock = function(r) return code_block(r.text) end,
+  CodeBlock = function(c) return code_block(c.text) end,
   Header = function(h)
     -- The report's own headings use levels 1-3 (BAB, A., 1.): narasi headings go below them.
     return pandoc.Header(math.min(h.level + 3, 6), h.content)
