@@ -22,7 +22,7 @@ import pandas as pd
 from lkj import anggaran, desa, kinerja, safe_markdown
 from lkj.errors import LkjError, Problem, ValidationError
 from lkj.params import ReportId
-from lkj.reading import (CONTROL_CHARS, ROW, MixedEncoding, NumberFormatError, Table,
+from lkj.reading import (CONTROL_CHARS, ROW, SHORTCODE, MixedEncoding, NumberFormatError, Table,
                          Uncalculated, UnreadableFile, decode, mixed_message, parse_date,
                          parse_number, read_input, read_table, to_sen)
 
@@ -393,8 +393,9 @@ _QUOTES = re.compile(r"(?:[ \t]{0,3}>)+")
 
 
 def narasi_limits(text: str) -> list[tuple[int, str, str, str]]:
-    """Markdown in a narasi too large or too deeply nested to render: (line, message, value,
-    hint), at most one per kind, at the first line that crosses the limit.
+    """Markdown in a narasi too large or too deeply nested to render, or holding a Quarto
+    shortcode: (line, message, value, hint), at most one per kind, at the first line that
+    crosses the limit.
 
     Cheap text checks, run before any parser sees the text (a parser is what such text makes
     slow). A ``<div>`` or ``:::`` is not counted: the narasi reader takes them as text
@@ -416,6 +417,9 @@ def narasi_limits(text: str) -> list[tuple[int, str, str, str]]:
         if not line.strip():
             depth = 0  # pandoc pairs brackets within one paragraph
             continue
+        if SHORTCODE.search(line):  # Quarto runs it even escaped (in the Kata Pengantar) or in code
+            over("shortcode", n, "narasi memuat kode Quarto ('{{<' atau '{{%') yang akan "
+                 "dijalankan saat laporan dibuat", line, "hapus kurung kurawal ganda itu")
         word = max(line.split(), key=len)
         if len(word) > MAX_WORD:
             over("word", n, f"kata sepanjang {len(word)} karakter tanpa spasi (paling panjang "

@@ -78,6 +78,7 @@ def payload(path: Path, canary_url: str) -> str:
 
 NARASI = sorted((ATTACKS / "narasi").glob("*.md"))
 GAMBAR = sorted((ATTACKS / "gambar").glob("*.md"))
+SHORTCODE = sorted((ATTACKS / "shortcode").glob("*.md"))
 SEL = [line for line in (ATTACKS / "sel.txt").read_text(encoding="utf-8").splitlines()
        if line.strip()]
 
@@ -129,7 +130,8 @@ def inert(node, found: list[str]) -> None:
     inert(c, found)
 
 
-@pytest.mark.parametrize("path", NARASI + GAMBAR, ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", NARASI + GAMBAR + SHORTCODE,
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_a_narasi_payload_becomes_formatting_and_text_only(path, canary):
     text = payload(path, canary.url)
     result = safe_markdown.sanitize({"x": text})["x"]
@@ -189,6 +191,18 @@ def test_an_image_in_a_narasi_is_refused_with_its_file_and_line(project, tw2, ca
     assert (f"narasi/analisis_penyebab.md, baris {line}: gambar tidak didukung di narasi"
             in err), err
     assert canary.asked == []
+
+
+@pytest.mark.parametrize("path", SHORTCODE, ids=lambda p: p.stem)
+def test_a_quarto_shortcode_in_a_narasi_is_refused_with_its_file_and_line(project, tw2, capsys,
+                                                                         path):
+    text = payload(path, "")
+    (tw2 / "narasi/kata_pengantar.md").write_text("Paragraf pertama.\n\n" + text,
+                                                  encoding="utf-8")
+    assert main(["check", "--kec", "candipuro", "--tw", "2"]) == 1
+    err = capsys.readouterr().err
+    line = 3 + text[:re.search(r"\{\{[<%]", text).start()].count("\n")
+    assert (f"narasi/kata_pengantar.md, baris {line}: narasi memuat kode Quarto" in err), err
 
 
 # ---- a whole report built from poisoned inputs -------------------------------------------------
@@ -326,11 +340,11 @@ def html_unescape(s: str) -> str:
 def test_the_payloads_print_as_text(poisoned):
     text = _text(poisoned["html"].read_text(encoding="utf-8"))
     for piece in ("<script>document.title='PWNED'</script>", "#read(\"/etc/passwd\")",
-                  "{{< include /etc/passwd >}}", "[fokus]{onfocus=", "javascript:alert(1)"):
+                  "[fokus]{onfocus=", "javascript:alert(1)"):
         assert piece in text, piece
     assert "[x]{typst:text:fill=\"red\"}" in text            # a cell payload, as typed
     pdf = " ".join("".join(p.extract_text() for p in PdfReader(poisoned["pdf"]).pages).split())
-    assert "#read(" in pdf and "{{<" in pdf
+    assert "#read(" in pdf and "[x]{typst:" in pdf  # (shortcodes are refused: see above)
 
 
 @pytest.mark.slow

@@ -347,3 +347,20 @@ def test_a_row_kept_twice_still_has_one_cant_split():
     row = "<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:p>a</w:p></w:tc></w:tr>"
     out = _keep_together(f"<!--lkj-keep--><w:tbl>{row}</w:tbl><w:p>b</w:p><!--/lkj-keep-->")
     assert out.count("<w:cantSplit/>") == 1  # twice is no valid WordprocessingML
+
+
+def test_a_small_table_is_kept_on_one_page_with_its_caption_and_lead_in(parts):
+    """As in the PDF (reviewer: Senduro Tabel 2.2 split after its first row, Candipuro
+    Tabel 2.1 a page after its heading): a table of at most 8 rows keeps every paragraph but
+    the last row's with the next, and the sentence that leads into it; a long table may break."""
+    doc = parts["word/document.xml"]
+    tables = re.findall(r"<w:tbl>.*?</w:tbl>", doc, re.S)
+    small = next(t for t in tables if "Belanja Operasi" in t)
+    rows = re.findall(r"<w:tr\b.*?</w:tr>", small, re.S)
+    for row in rows[:-1]:
+        assert all("<w:keepNext/>" in p for p in re.findall(r"<w:p\b.*?</w:p>", row, re.S))
+    before = doc[:doc.index(small)]
+    lead = before[before.rindex("<w:p>", 0, before.index("bertanggung jawab")):]
+    assert "<w:keepNext/>" in lead[:lead.index("</w:pPr>")]
+    long = next(t for t in tables if "Sub kegiatan nomor 1 " in t or "Sub kegiatan nomor 1<" in t)
+    assert "<w:keepNext/>" not in re.findall(r"<w:tr\b.*?</w:tr>", long, re.S)[5]

@@ -610,6 +610,15 @@ end
 -- Main
 ------------------------------------------------------------------------------
 
+-- A table with at most this many body rows is never split over two pages (lkj-keep-rows in
+-- lkj-halaman.typ for the PDF; for the DOCX, the marks below keep its rows together).
+local KEEP_ROWS = 8
+local function body_rows(t)
+  local n = #t.foot.rows
+  for _, body in ipairs(t.bodies) do n = n + #body.body end
+  return n
+end
+
 local function transform_blocks(doc)
   return doc:walk({
     traverse = "topdown",
@@ -619,9 +628,11 @@ local function transform_blocks(doc)
     -- typst: the paragraph that leads into a block kept whole (the checklist's instruction,
     -- the last lines above a signature) goes to the next page with it; a heading before that
     -- paragraph is sticky already: no heading or lead-in is left alone at a page's foot.
-    -- DOCX: marks around lead-in and block, for docx.py to set "keep with next" between.
+    -- DOCX: marks around lead-in and block (or small table), for docx.py to set "keep with
+    -- next" between.
     Blocks = (IS_TYPST or IS_DOCX) and function(bs)
       local function kept(b)
+        if b and b.t == "Table" then return IS_DOCX and body_rows(b) <= KEEP_ROWS end
         return b and b.t == "Div" and (has_class(b, "keep") or has_class(b, "signature") or
           has_class(b, "signatures"))
       end
