@@ -681,13 +681,11 @@ def test_table_cells_reach_typst_as_written(tmp_path):
     wide); a table cell in bold alone (Tabel 3.5's program rows) is not such a paragraph: the
     wide block made typst give all six columns the same width, and a bold program name ran
     over its cell's border."""
-    import pypandoc
-
     md = ("| Kode | Uraian | Pagu (Rp) |\n|:--|:--|--:|\n"
           "| **7\\.01\\.01** | **PROGRAM PENUNJANG URUSAN** | **2\\.011\\.493\\.161** |\n"
           "| 7\\.01\\.01\\.2\\.01 | Perencanaan, yaitu: | 8\\.500\\.000 |\n\n"
           ": Tabel 3.5 Realisasi Anggaran\n\n**b. Indikator: Persentase**\n\nTeks di bawahnya.\n")
-    typ = subprocess.run([pypandoc.get_pandoc_path(), "-f", "markdown", "-t", "typst", "--wrap=none",
+    typ = subprocess.run([R.embedded._pandoc_path(), "-f", "markdown", "-t", "typst", "--wrap=none",
                           "--lua-filter", str(R.settings.TEMPLATES / "lkj.lua")], input=md,
                          capture_output=True, text=True, check=True).stdout
     table, rest = typ.split("kind: table")
