@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -307,7 +308,21 @@ def _store(value: object) -> str:
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return _rows(value)
-    return str(value)
+    return _excel_safe(str(value))
+
+
+# A text cell that Excel or LibreOffice would read as a formula (=HYPERLINK(…), @SUM, +1+1, …)
+# gets a leading apostrophe, as OWASP advises for CSV files meant for a spreadsheet; a cell that
+# already starts with one gets another, so reading strips exactly one (_read_cell) and every
+# text comes back as it was. A number or a lone dash is not a formula and is left as it is.
+_FORMULA_START = re.compile(r"[=+\-@\t\r']")
+_NOT_FORMULA = re.compile(r"[-+]?[\d.,]*%?")
+
+
+def _excel_safe(text: str) -> str:
+    if _FORMULA_START.match(text) and not _NOT_FORMULA.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _floor_decimal(value: Fraction) -> Decimal:
@@ -386,7 +401,7 @@ def _read_cell(value: str, column: str, table: str):
         return parse_date(value)
     if column in _KINDS["bool"]:
         return value == "ya"
-    return value
+    return value[1:] if value.startswith("'") else value
 
 
 def read_processed_table(folder: Path, name: str) -> pd.DataFrame:

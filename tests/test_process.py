@@ -59,3 +59,21 @@ def test_a_broken_earlier_quarter_only_warns(project, tw2):
     result = build(project, resolve(project, "candipuro", 2))
     assert list(result.triwulan["tw"].unique()) == [2]
     assert any("triwulan 1" in w for w in result.meta["warnings"])
+
+
+def test_text_a_spreadsheet_would_run_is_stored_as_text_and_reads_back_unchanged(project, tmp_path):
+    """data/processed/*.csv are meant to be opened in Excel: a cell from someone else's data such
+    as =HYPERLINK(…) must not become a live formula there (attacker's pass), and lkj must still
+    read back exactly the text it computed with."""
+    result = build(project, resolve(project, "candipuro", 2))
+    texts = ['=HYPERLINK("http://evil.example/","klik")', "@SUM(1+1)", "+1+1", "-2+3",
+             "'sudah berapostrof", "-", "Penyediaan Jasa"]
+    uraian = result.anggaran["uraian"].copy()
+    uraian[:len(texts)] = texts
+    result.anggaran["uraian"] = uraian
+    write_processed(result, tmp_path / "p")
+    stored = (tmp_path / "p" / "anggaran.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in stored and "'@SUM" in stored and "'+1+1" in stored
+    assert ";=" not in stored and ";@" not in stored
+    back = read_processed(tmp_path / "p").anggaran["uraian"]
+    assert list(back[:len(texts)]) == texts
