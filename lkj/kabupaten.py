@@ -36,7 +36,7 @@ SUSUNAN_BAB = ("permenpan", "triwulanan")
 _KODE_KAB = re.compile(r"^\d{2}\.\d{2}$")
 _KODE_KEC = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 _KEYS = {"kode", "nama", "provinsi", "bawaan", "sintetis", "batas_waktu", "libur", "skala",
-         "rumus_turun", "susunan_bab", "logo", "kecamatan"}
+         "skala_dasar", "rumus_turun", "susunan_bab", "logo", "kecamatan"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ class Aturan:
     bawaan: bool = False
     sintetis: bool = False
     daftar_kecamatan: tuple[tuple[str, str], ...] = ()   # (kode, nama) when given in the file
+    skala_dasar: str = ""     # the regulation the scale comes from; printed with it
     _kecamatan: list = field(default_factory=list, compare=False, repr=False)
 
     @property
@@ -95,6 +96,7 @@ class Aturan:
                 "hari_kerja": self.hari_kerja, "dasar": self.dasar,
                 "batas_waktu": self.aturan_batas, "libur": self.libur,
                 "skala": [[b.label, _num(b.lower), _num(b.upper)] for b in self.skala],
+                "skala_dasar": self.skala_dasar,
                 "rumus_turun": self.rumus_turun, "susunan_bab": self.susunan_bab,
                 "sintetis": self.sintetis, "berkas": self.path.name, "sha256": self.sha256}
 
@@ -209,6 +211,10 @@ def _parse(path: Path, root: Path) -> Aturan:
         bad("batas_waktu.dasar", batas.get("dasar"), "wajib diisi (paling panjang 200 huruf)",
             "tulis peraturan yang menetapkan batas waktu, mis. Perbup Lumajang 6/2018")
     skala = _skala(data.get("skala"), bad)
+    skala_dasar = " ".join(str(data.get("skala_dasar") or "").split())
+    if len(skala_dasar) > 200:
+        bad("skala_dasar", data.get("skala_dasar"), "paling panjang 200 huruf",
+            "tulis peraturan asal skala saja, mis. Permendagri 86/2017")
     rumus = re.sub(r"\s+", "", str(data.get("rumus_turun") or "")).upper()
     rumus = {"(2T-R)/T": kinerja.RUMUS_2T, "T/R": kinerja.RUMUS_TR}.get(rumus)
     if rumus is None:
@@ -244,7 +250,7 @@ def _parse(path: Path, root: Path) -> Aturan:
             f"tulis mis. 'Contoh ({SYNTH_LABEL})'")
     return Aturan(path.stem, kode, nama, text_of("provinsi", False), hari, dasar, libur, skala,
                   rumus, susunan, logo, path, hashlib.sha256(raw).hexdigest(),
-                  bool(data.get("bawaan")), bool(data.get("sintetis")), tuple(daftar))
+                  bool(data.get("bawaan")), bool(data.get("sintetis")), tuple(daftar), skala_dasar)
 
 
 def _inside(base: Path, name: str, key: str, bad, root: Path) -> Path:

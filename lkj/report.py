@@ -380,7 +380,8 @@ class Laporan:
             "aturan_efisiensi": kinerja.ATURAN_EFISIENSI,
             # the kabupaten's rules (data/kabupaten/*.yml), for the chapter templates to print
             "aturan": {k: (self.meta.get("aturan") or {}).get(k, "")
-                       for k in ("nama", "batas_waktu", "dasar", "hari_kerja", "susunan_bab")},
+                       for k in ("nama", "batas_waktu", "dasar", "hari_kerja", "susunan_bab",
+                                 "skala_dasar")},
             # names as the data writes them (no title case: acronyms and spelling stay)
             "daftar_program": F.Markup("\n".join(f"{i}. {F.md(p.uraian)}"
                                                  for i, p in enumerate(menunjang.itertuples(), 1))),

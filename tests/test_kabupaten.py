@@ -124,6 +124,18 @@ def test_lumajang_rules_are_the_ones_lkj_had_in_code():
     assert rules.libur == "data/libur_nasional.csv" and rules.logo is None
 
 
+def test_the_rating_scale_is_printed_with_the_regulation_it_comes_from(project):
+    """Seed 003 cites Permendagri 86/2017 for its scale (reference.md); a reviewer asks for the
+    source of every threshold the report judges by. A kabupaten that names none prints none."""
+    from lkj.params import resolve
+    from lkj.process import build
+    from lkj.report import Laporan
+
+    assert kabupaten.default().skala_dasar == "Permendagri 86/2017"
+    md = Laporan(build(project, resolve(project, "candipuro", 2)), project / "fig").markdown()
+    assert "skala berikut, sebagaimana digunakan dalam Permendagri 86/2017;" in md
+
+
 def test_target_over_realisasi_formula():
     tr = kinerja.RUMUS_TR
     assert kinerja.capaian(Decimal(5), Decimal(4), kinerja.TURUN, tr) == 80
@@ -227,6 +239,7 @@ def test_synthetic_report_uses_its_own_labels_and_formula(contoh):
         for label in labels:   # the rating scale table
             assert label in page
         assert "Sangat Tinggi" not in page and "Sangat Rendah" not in page
+        assert "skala berikut; setiap batas" in page   # contoh.yml names no source
 
 
 def test_portal_shows_each_kabupaten_with_its_deadline_rule_and_labels(contoh):
