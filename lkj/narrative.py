@@ -99,7 +99,7 @@ T = {
         "sebelumnya.{% endif %}"),
     "wilayah": ("Wilayah Kecamatan {{ kecamatan }} terdiri atas {{ n|bilangan }} desa, yaitu {{ desa }}."),
     "pk_memuat": ("Perjanjian kinerja {{ unit }} tahun {{ tahun }} memuat {{ n|bilangan }} "
-                  "indikator kinerja beserta sasarannya sebagai berikut."),
+                  "indikator kinerja beserta sasarannya{% if berikut %} sebagai berikut{% endif %}."),
     "program_pagu": ("Anggaran tahun {{ tahun }} terdiri atas {{ n|bilangan }} program dengan pagu "
                      "seluruhnya Rp{{ pagu|rupiah }}."),
     "belum_tercapai": (

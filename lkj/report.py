@@ -228,6 +228,11 @@ class Laporan:
         self._draw(ident)
         return F.Markup(f"\n\n{FIGURE}{ident}{FIGURE}\n\n")
 
+    def _narasi_announces_table(self) -> bool:
+        """The staff's Perjanjian Kinerja text already leads into the table ("… disajikan pada
+        tabel berikut."): the count sentence then comes first and does not announce it again."""
+        return bool(re.search(r"\btabel\W+berikut", self.r.narasi.get("visi_misi", ""), re.I))
+
     def _narasi(self, key: str) -> F.Markup:
         # already safe Markdown (lkj.safe_markdown)
         return F.Markup(self.r.narasi.get(key, "").strip())
@@ -372,7 +377,9 @@ class Laporan:
             "narasi": {k: self._narasi(k) for k in self.r.narasi},
             "indikator": [self._indicator(i, r) for i, r in enumerate(ind.itertuples())],
             "logo": self._logo(),
-            "ada": {"riwayat": bool(len(riw)), "renstra": bool(ind["target_renstra"].notna().any()),
+            "ada": {"riwayat": bool(len(riw)),
+                    "pengantar_pk": self._narasi_announces_table(),
+                    "renstra": bool(ind["target_renstra"].notna().any()),
                     "efisiensi": bool(len(linked)), "gambar_riwayat": "riwayat" in self.figures,
                     # a program's Capaian is then the average of its indicators'
                     "program_rata_rata": any(len(i) > 1 for _, i in self._program_links),
@@ -393,7 +400,7 @@ class Laporan:
                                     desa=F.Markup(F.daftar([F.md(n) for n in self.r.desa["nama_desa"]]))),
                 "pegawai": self._pegawai_sentence(),
                 "pk_memuat": N.render("pk_memuat", unit=self.unit_nama, tahun=self.tahun,
-                                      n=len(ind)),
+                                      n=len(ind), berikut=not self._narasi_announces_table()),
                 "program_pagu": N.render("program_pagu", n=len(prog), pagu=tot["pagu"],
                                          tahun=self.tahun),
                 "dasar_target": self._basis_sentence(),

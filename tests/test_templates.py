@@ -145,6 +145,27 @@ def test_a_section_title_names_only_what_the_narasi_holds(project):
     assert "rata-rata capaian indikator tersebut" not in laporan(project).markdown()  # Candipuro
 
 
+def test_the_perjanjian_kinerja_table_is_announced_once(project):
+    """The Kasi's own text ends "… disajikan pada tabel berikut.": lkj's count sentence comes
+    before it and does not announce the table a second time (reviewer, Kasi p. 2). A text that
+    does not lead into the table is followed by lkj's announcing sentence, as before."""
+    rid = ReportId("candipuro", 2024, 2, "kasi-pemberdayaan")
+    pipeline.process(project, rid)
+    lap = Laporan.from_processed(rid.processed_dir(project))
+    lap.dry = True
+    section = lap.markdown().split("Perjanjian Kinerja {.unnumbered}", 1)[1].split("| No |")[0]
+    assert "sebagai berikut" not in section
+    assert section.index("beserta sasarannya.") < section.index("disajikan pada tabel berikut")
+    narasi = project / "data/raw/candipuro/2024/kasi-pemberdayaan/tw2/narasi/visi_misi.md"
+    narasi.write_text("Sasaran dan targetnya ditetapkan pada 10 Januari 2024.\n", encoding="utf-8")
+    pipeline.process(project, rid)
+    lap = Laporan.from_processed(rid.processed_dir(project))
+    lap.dry = True
+    text = lap.markdown()
+    assert "10 Januari 2024\\.\n\nPerjanjian kinerja Kasi" in text
+    assert "beserta sasarannya sebagai berikut." in text
+
+
 def test_letters_skip_sections_without_content(project):
     text = laporan(project).section("perencanaan")
     assert "## A. Visi, Misi" in text and "## B. Perjanjian Kinerja" in text
