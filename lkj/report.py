@@ -519,6 +519,8 @@ class Laporan:
         bagian = F.Markup(F.daftar([N.render(f"penghambat_{k}", n=v) for k, v in count.items()
                                     if v]))
         return {"ada": bool(low), "rows": low, "kaitan": bool(links), "indikator": held,
+                # the heading names what the table lists: "Sub Kegiatan yang Menghambat …"
+                "judul": re.sub(r"\b\w", lambda m: m.group().upper(), jenis),
                 "kalimat": N.render("penghambat", periode=self.periode, n=len(low),
                                     semua=len(leaves), jenis=jenis, ambang=ambang,
                                     berjalan=kinerja.tahun_berjalan(self.tw), kaitan=bool(links),

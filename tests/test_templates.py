@@ -121,7 +121,7 @@ def test_the_analysis_follows_the_order_of_permenpan_rb_53_2014(project):
     # menengah, (4) standar nasional, (5) penyebab, (6) efisiensi, (7) program penunjang
     order = ["Perbandingan dengan Tahun 2022", "Perbandingan dengan Standar Nasional",
              "Analisis Penyebab", "Analisis Efisiensi", "Program yang Menunjang",
-             "Program yang Menghambat"]
+             "yang Menghambat"]
     for rid in (RID, ReportId("senduro", 2023, 2)):
         pipeline.process(project, rid)
         lap = Laporan.from_processed(rid.processed_dir(project))
