@@ -874,18 +874,22 @@ class Laporan:
                                          f"{F.tanggal(end)}"), {len(rows) - 1})
 
     def _t_banding(self, bab: int) -> str:
-        lalu = self.tahun - 1
+        """Permenpan RB 53/2014 III.A (2): realisasi *and capaian* of this year beside last
+        year's, each capaian against its own year's target."""
+        lalu, sd = self.tahun - 1, f"s.d. TW {F.roman(self.tw)}"
         rows = []
         for r in self.r.indikator.itertuples():
             p = self._last_year(r)
             rows.append([str(r.no), r.indikator,
-                         F.value_with_unit(p["target"] if p is not None else None, r.satuan),
-                         F.value_with_unit(p["realisasi"] if p is not None else None, r.satuan),
+                         *(F.value_with_unit(p[k] if p is not None else None, r.satuan)
+                           for k in ("target", "realisasi")),
+                         F.percent(p["capaian"] if p is not None else None),
                          F.value_with_unit(r.target_periode, r.satuan),
-                         F.value_with_unit(r.realisasi, r.satuan)])
+                         F.value_with_unit(r.realisasi, r.satuan), F.percent(r.capaian)])
         return F.md_table(["No", "Indikator Kinerja", f"Target {lalu}", f"Realisasi {lalu}",
-                           f"Target {self.tahun}", f"Realisasi {self.tahun} s.d. TW {F.roman(self.tw)}"],
-                          rows, "llrrrr",
+                           f"Capaian {lalu}", f"Target {self.tahun}",
+                           f"Realisasi {self.tahun} {sd}", f"Capaian {self.tahun} {sd}"],
+                          rows, "llrrrrrr",
                           *self._caption(bab, "tbl-banding", f"Perbandingan Target dan Realisasi "
                                                              f"Kinerja Tahun {lalu} dan "
                                                              f"{self.periode}"))

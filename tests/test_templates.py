@@ -166,6 +166,18 @@ def test_the_perjanjian_kinerja_table_is_announced_once(project):
     assert "beserta sasarannya sebagai berikut." in text
 
 
+def test_the_comparison_with_last_year_shows_both_years_capaian(project):
+    """Permenpan RB 53/2014 III.A (2) compares realisasi *and capaian* with last year
+    (reviewer: Capaian 2022 missing from Tabel 3.3). By hand from riwayat.csv and the PK:
+    IK-01 91,83 ÷ 91,39 = 100,48%; IK-02 86,66 ÷ 81,75 = 106,01%; this year 54,90 ÷ 91,50 =
+    60,00% and 33,33 ÷ 82,00 = 40,65%."""
+    table = laporan(project).markdown().split("Perbandingan dengan Tahun 2022", 1)[1]
+    table = table.split(": Tabel 3\\.3", 1)[0]
+    assert "| Capaian 2022 |" in table and "| Capaian 2023 s\\.d\\. TW II |" in table
+    assert "| 91,39% | 91,83% | 100,48% | 91,50% | 54,90% | 60,00% |" in table
+    assert "| 81,75% | 86,66% | 106,01% | 82,00% | 33,33% | 40,65% |" in table
+
+
 def test_letters_skip_sections_without_content(project):
     text = laporan(project).section("perencanaan")
     assert "## A. Visi, Misi" in text and "## B. Perjanjian Kinerja" in text
