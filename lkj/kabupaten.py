@@ -211,10 +211,7 @@ def _parse(path: Path, root: Path) -> Aturan:
         bad("batas_waktu.dasar", batas.get("dasar"), "wajib diisi (paling panjang 200 huruf)",
             "tulis peraturan yang menetapkan batas waktu, mis. Perbup Lumajang 6/2018")
     skala = _skala(data.get("skala"), bad)
-    skala_dasar = " ".join(str(data.get("skala_dasar") or "").split())
-    if len(skala_dasar) > 200:
-        bad("skala_dasar", data.get("skala_dasar"), "paling panjang 200 huruf",
-            "tulis peraturan asal skala saja, mis. Permendagri 86/2017")
+    skala_dasar = text_of("skala_dasar", False)
     rumus = re.sub(r"\s+", "", str(data.get("rumus_turun") or "")).upper()
     rumus = {"(2T-R)/T": kinerja.RUMUS_2T, "T/R": kinerja.RUMUS_TR}.get(rumus)
     if rumus is None:

@@ -372,13 +372,14 @@ class Laporan:
         lain = {p["kode"] for p in tot["program_tanpa_indikator"] if len(linked)
                 and p["pagu"] == int(prog.loc[prog["kode"] == p["kode"], "pagu"].sum())}
         menunjang = prog[~prog["kode"].isin(lain)]
+        pengantar_pk = self._narasi_announces_table()
         return {
             "laporan": laporan,
             "narasi": {k: self._narasi(k) for k in self.r.narasi},
             "indikator": [self._indicator(i, r) for i, r in enumerate(ind.itertuples())],
             "logo": self._logo(),
             "ada": {"riwayat": bool(len(riw)),
-                    "pengantar_pk": self._narasi_announces_table(),
+                    "pengantar_pk": pengantar_pk,
                     "renstra": bool(ind["target_renstra"].notna().any()),
                     "efisiensi": bool(len(linked)), "gambar_riwayat": "riwayat" in self.figures,
                     # a program's Capaian is then the average of its indicators'
@@ -400,7 +401,7 @@ class Laporan:
                                     desa=F.Markup(F.daftar([F.md(n) for n in self.r.desa["nama_desa"]]))),
                 "pegawai": self._pegawai_sentence(),
                 "pk_memuat": N.render("pk_memuat", unit=self.unit_nama, tahun=self.tahun,
-                                      n=len(ind), berikut=not self._narasi_announces_table()),
+                                      n=len(ind), berikut=not pengantar_pk),
                 "program_pagu": N.render("program_pagu", n=len(prog), pagu=tot["pagu"],
                                          tahun=self.tahun),
                 "dasar_target": self._basis_sentence(),
@@ -520,7 +521,7 @@ class Laporan:
                                     if v]))
         return {"ada": bool(low), "rows": low, "kaitan": bool(links), "indikator": held,
                 # the heading names what the table lists: "Sub Kegiatan yang Menghambat …"
-                "judul": re.sub(r"\b\w", lambda m: m.group().upper(), jenis),
+                "judul": F.judul(jenis),
                 "kalimat": N.render("penghambat", periode=self.periode, n=len(low),
                                     semua=len(leaves), jenis=jenis, ambang=ambang,
                                     berjalan=kinerja.tahun_berjalan(self.tw), kaitan=bool(links),
